@@ -1,0 +1,222 @@
+"""Static checks of a criteria set against the patient model, before any patient is seen.
+
+Like rule-engine's type checking at parse time: a field that does not exist, a value a
+field can never hold, a drug or class the vocabulary does not know, a unit that does not
+fit its analyte. Each problem carries the path into the criteria document for its line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from screen.rules import (
+    Age,
+    AllOf,
+    AnyOf,
+    Compare,
+    Count,
+    CriteriaSet,
+    Drug,
+    Exists,
+    Factor,
+    Latest,
+    Not,
+    Recent,
+    Sum,
+    Window,
+)
+from screen.schema import FieldType, PathError, did_you_mean, resolve
+from screen.vocabulary import Vocabulary, drug_key
+
+Loc = tuple[str | int, ...]
+Finding = tuple[Loc, str]
+
+
+def check_criteria(criteria: CriteriaSet, record: type[BaseModel]) -> list[Finding]:
+    """Every problem of the criteria set, each with its location in the document."""
+    vocabulary = Vocabulary.from_criteria(criteria)
+    findings = list(_check_vocabulary(criteria))
+    seen: dict[str, int] = {}
+    root = FieldType("model", model=record)
+    for index, criterion in enumerate(criteria.criteria):
+        loc: Loc = ("criteria", index)
+        if criterion.id in seen:
+            findings.append(
+                ((*loc, "id"), f"duplicate criterion id {criterion.id!r} (also criterion #{seen[criterion.id] + 1})")
+            )
+        seen.setdefault(criterion.id, index)
+        checker = _NodeChecker(criteria, vocabulary)
+        checker.check(criterion.logic, root, (*loc, "logic"))
+        findings.extend(checker.findings)
+    return findings
+
+
+def _check_vocabulary(criteria: CriteriaSet) -> Iterator[Finding]:
+    classes = set(criteria.vocabulary.classes)
+    names = {entry.name for entry in criteria.vocabulary.drugs}
+    owner: dict[str, str] = {}
+    for index, entry in enumerate(criteria.vocabulary.drugs):
+        loc: Loc = ("vocabulary", "drugs", index)
+        for cls in entry.classes:
+            if cls not in classes:
+                yield (*loc, "classes"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}"
+        for part in entry.contains:
+            if part not in names:
+                yield (*loc, "contains"), f"{part!r} is not a drug of the vocabulary"
+        for name in (entry.name, *entry.synonyms):
+            key = drug_key(name)
+            if key in owner and owner[key] != entry.name:
+                yield loc, f"the name {name!r} is given to both {owner[key]!r} and {entry.name!r}"
+            owner.setdefault(key, entry.name)
+    for table_name, table in criteria.equivalences.items():
+        for agent in table.factors:
+            if agent not in names:
+                yield ("equivalences", table_name, "factors", agent), f"{agent!r} is not a drug of the vocabulary"
+    codes = {a.unit for a in criteria.analytes.values()} | {
+        unit for a in criteria.analytes.values() for unit in a.accepts
+    }
+    for alias, code in criteria.unit_aliases.items():
+        if code not in codes:
+            yield ("unit_aliases", alias), f"{code!r} is not a unit of any analyte"
+
+
+class _NodeChecker:
+    def __init__(self, criteria: CriteriaSet, vocabulary: Vocabulary) -> None:
+        self.criteria = criteria
+        self.vocabulary = vocabulary
+        self.findings: list[Finding] = []
+
+    def problem(self, loc: Loc, message: str) -> None:
+        self.findings.append((loc, message))
+
+    def field(self, scope: FieldType, path: str, loc: Loc) -> FieldType | None:
+        try:
+            return resolve(scope, path)
+        except PathError as exc:
+            self.problem(loc, str(exc))
+            return None
+
+    def items(self, scope: FieldType, path: str, loc: Loc) -> FieldType | None:
+        found = self.field(scope, path, loc)
+        if found is None:
+            return None
+        if found.kind not in ("list", "series") or found.item is None:
+            self.problem(loc, f"{path!r} is {found.describe()}, not a list")
+            return None
+        return found.item
+
+    def expect_scalar(self, found: FieldType | None, python: tuple[type, ...], loc: Loc, what: str) -> None:
+        if found is None:
+            return
+        if found.kind != "scalar" or found.python not in python:
+            self.problem(loc, f"{what} must be {' or '.join(p.__name__ for p in python)}, but it is {found.describe()}")
+
+    def check(self, node: Any, scope: FieldType, loc: Loc) -> None:
+        if isinstance(node, AllOf | AnyOf):
+            key = "all" if isinstance(node, AllOf) else "any"
+            for i, child in enumerate(node.all if isinstance(node, AllOf) else node.any):
+                self.check(child, scope, (*loc, key, i))
+        elif isinstance(node, Not):
+            self.check(node.not_, scope, (*loc, "not"))
+        elif isinstance(node, Compare):
+            self.compare(node, scope, loc)
+        elif isinstance(node, Drug):
+            self.drug(node, scope, loc)
+        elif isinstance(node, Window):
+            self.expect_scalar(self.field(scope, node.date, (*loc, "date")), (datetime.date,), (*loc, "date"), node.date)
+        elif isinstance(node, Recent):
+            self.recent(node, scope, loc)
+        elif isinstance(node, Exists | Count):
+            path = node.exists if isinstance(node, Exists) else node.count
+            key = "exists" if isinstance(node, Exists) else "count"
+            item = self.items(scope, path, (*loc, key))
+            if item is not None:
+                self.check(node.where, item, (*loc, "where"))
+        elif isinstance(node, Latest):
+            item = self.items(scope, node.latest, (*loc, "latest"))
+            if item is not None:
+                self.expect_scalar(self.field(item, node.by, (*loc, "by")), (datetime.date,), (*loc, "by"), node.by)
+                self.check(node.where, item, (*loc, "where"))
+        elif isinstance(node, Sum):
+            item = self.items(scope, node.sum, (*loc, "sum"))
+            if item is not None:
+                self.expect_scalar(self.field(item, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of)
+                if node.where is not None:
+                    self.check(node.where, item, (*loc, "where"))
+                if node.factor is not None:
+                    self.factor(node.factor, item, (*loc, "factor"))
+        elif isinstance(node, Age):
+            self.expect_scalar(self.field(scope, node.age, (*loc, "age")), (datetime.date,), (*loc, "age"), node.age)
+            if node.stated is not None:
+                self.expect_scalar(self.field(scope, node.stated, (*loc, "stated")), (int,), (*loc, "stated"), node.stated)
+
+    def compare(self, node: Compare, scope: FieldType, loc: Loc) -> None:
+        found = self.field(scope, node.field, (*loc, "field"))
+        if found is None:
+            return
+        if found.kind != "scalar":
+            self.problem((*loc, "field"), f"{node.field!r} is {found.describe()}; compare one of its fields")
+            return
+        many = node.op in ("in", "not_in")
+        if many != isinstance(node.value, list):
+            self.problem((*loc, "value"), f"op {node.op!r} needs {'a list' if many else 'a single value'}")
+            return
+        values = node.value if isinstance(node.value, list) else [node.value]
+        for value in values:
+            if found.choices is not None and value not in found.choices:
+                self.problem((*loc, "value"), f"{value!r} can never be the value of {node.field!r}: it is {found.describe()}")
+            elif found.python is bool and not isinstance(value, bool):
+                self.problem((*loc, "value"), f"{node.field!r} is true or false, not {value!r}")
+            elif found.python in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+                self.problem((*loc, "value"), f"{node.field!r} is a number, not {value!r}")
+        if node.op in ("lt", "le", "gt", "ge") and found.python not in (int, float):
+            self.problem((*loc, "op"), f"{node.op!r} compares numbers, but {node.field!r} is {found.describe()}")
+        if node.factor is not None:
+            self.factor(node.factor, scope, (*loc, "factor"))
+
+    def drug(self, node: Drug, scope: FieldType, loc: Loc) -> None:
+        found = self.field(scope, node.drug, (*loc, "drug"))
+        if found is not None:
+            named = found.item if found.kind == "list" and found.item else found
+            self.expect_scalar(named, (str,), (*loc, "drug"), node.drug)
+        for name in node.is_ or []:
+            if self.vocabulary.resolve(name) is None:
+                hint = did_you_mean(name, [e.name for e in self.criteria.vocabulary.drugs])
+                self.problem((*loc, "is"), f"{name!r} is not a drug of the vocabulary{hint}")
+        if node.has_class is not None and node.has_class not in self.criteria.vocabulary.classes:
+            hint = did_you_mean(node.has_class, self.criteria.vocabulary.classes)
+            self.problem((*loc, "has_class"), f"unknown drug class {node.has_class!r}{hint}")
+
+    def factor(self, factor: Factor, scope: FieldType, loc: Loc) -> None:
+        if factor.table not in self.criteria.equivalences:
+            hint = did_you_mean(factor.table, self.criteria.equivalences)
+            self.problem((*loc, "table"), f"no equivalence table {factor.table!r}{hint}")
+        self.expect_scalar(self.field(scope, factor.key, (*loc, "key")), (str,), (*loc, "key"), factor.key)
+
+    def recent(self, node: Recent, scope: FieldType, loc: Loc) -> None:
+        found = self.field(scope, node.recent, (*loc, "recent"))
+        if found is None:
+            return
+        observation = found.item if found.kind in ("list", "series") and found.item else found
+        if observation.kind != "model" or observation.model is None:
+            self.problem((*loc, "recent"), f"{node.recent!r} is {found.describe()}, not an observation")
+            return
+        self.expect_scalar(self.field(observation, "date", (*loc, "recent")), (datetime.date,), (*loc, "recent"), "its date")
+        self.expect_scalar(self.field(observation, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of)
+        if node.where is not None:
+            self.check(node.where, observation, (*loc, "where"))
+        if "unit" in observation.model.model_fields:
+            analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
+            accepted = self.vocabulary.accepted_units(analyte)
+            if accepted is None:
+                self.problem((*loc, "recent"), f"no analyte {analyte!r} in the criteria's analytes{did_you_mean(analyte, self.vocabulary.analytes)}")
+            else:
+                for unit in (node.unit, *node.stated_in):
+                    if unit is None:
+                        self.problem((*loc, "unit"), f"a threshold for {analyte} needs its unit")
+                    elif self.vocabulary.ucum(unit) not in accepted:
+                        self.problem((*loc, "unit"), f"{unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})")

@@ -1,0 +1,367 @@
+"""Evaluation: (criteria, patient, as-of date) -> an outcome and a trace per criterion.
+
+Pure and deterministic: no files, no clock, no terminal. Kleene logic throughout; a
+quantity that cannot be known (an unrecognized drug, an unconvertible unit, a stale
+observation) is unknown, never assumed harmless.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from screen import logic
+from screen.dates import completed_years, shift_back
+from screen.logic import Truth
+from screen.rules import (
+    Age,
+    AllOf,
+    AnyOf,
+    Compare,
+    Conversion,
+    Count,
+    Criterion,
+    Drug,
+    Exists,
+    Latest,
+    Not,
+    Period,
+    Recent,
+    Sum,
+    Window,
+)
+from screen.trace import (
+    AgeFound,
+    DateCheck,
+    DrugMatch,
+    FieldValue,
+    Items,
+    Observation,
+    Outcome,
+    Tally,
+    Term,
+    Total,
+    Trace,
+    status_of,
+)
+from screen.vocabulary import Vocabulary
+
+
+_UNSCALED = Conversion(multiply=Decimal(1))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    vocabulary: Vocabulary
+    as_of: datetime.date
+
+
+def evaluate(
+    criteria: Sequence[Criterion], vocabulary: Vocabulary, record: Any, as_of: datetime.date
+) -> list[Outcome]:
+    """Every criterion's outcome, in the order of the criteria set."""
+    context = Context(vocabulary, as_of)
+    outcomes = []
+    for criterion in criteria:
+        trace = evaluate_node(criterion.logic, record, context)
+        outcomes.append(Outcome(criterion, status_of(criterion.type, trace.truth), trace))
+    return outcomes
+
+
+def evaluate_node(node: Any, scope: Any, context: Context) -> Trace:
+    return _EVALUATORS[type(node)](node, scope, context)
+
+
+def get(scope: Any, path: str) -> Any:
+    """The value at a dotted path; None when any step is absent. "." is the scope itself."""
+    if path == ".":
+        return scope
+    value = scope
+    for step in path.split("."):
+        value = getattr(value, step, None)
+        if value is None:
+            return None
+    return value
+
+
+def window_start(context: Context, period: Period) -> datetime.date:
+    amount, unit = period.amount
+    return shift_back(context.as_of, amount, unit)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b and type(a) is not bool or a is b,
+    "ne": lambda a, b: not (a == b and type(a) is not bool or a is b),
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "in": lambda a, b: any(_COMPARE["eq"](a, x) for x in b),
+    "not_in": lambda a, b: not any(_COMPARE["eq"](a, x) for x in b),
+}
+
+
+def compare(value: Any, op: str, threshold: Any) -> Truth:
+    """`value op threshold`, unknown when the value is."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and isinstance(threshold, float | int):
+        threshold = Decimal(str(threshold))
+    return _COMPARE[op](value, threshold)
+
+
+def compare_range(low: Any, high: Any, op: str, threshold: Any) -> Truth:
+    """Compare a value known only to lie in [low, high] (high None: no upper bound)."""
+    if low is not None and high is not None and low == high:
+        return compare(low, op, threshold)
+    if op in ("gt", "ge"):
+        if compare(low, op, threshold):
+            return True
+        return False if high is not None and not compare(high, op, threshold) else None
+    if op in ("lt", "le"):
+        if high is not None and compare(high, op, threshold):
+            return True
+        return False if not compare(low, op, threshold) else None
+    if high is None or not isinstance(low, int) or high - low > 1000:
+        return None
+    return logic.all_of(compare(n, op, threshold) for n in range(low, high + 1)) or (
+        None if logic.any_of(compare(n, op, threshold) for n in range(low, high + 1)) else False
+    )
+
+
+def _all(node: AllOf, scope: Any, context: Context) -> Trace:
+    children = tuple(evaluate_node(child, scope, context) for child in node.all)
+    return Trace(node, logic.all_of(c.truth for c in children), children=children)
+
+
+def _any(node: AnyOf, scope: Any, context: Context) -> Trace:
+    children = tuple(evaluate_node(child, scope, context) for child in node.any)
+    return Trace(node, logic.any_of(c.truth for c in children), children=children)
+
+
+def _not(node: Not, scope: Any, context: Context) -> Trace:
+    child = evaluate_node(node.not_, scope, context)
+    return Trace(node, logic.negate(child.truth), children=(child,))
+
+
+def _compare(node: Compare, scope: Any, context: Context) -> Trace:
+    value = get(scope, node.field)
+    if node.factor is None:
+        return Trace(node, compare(value, node.op, node.value), FieldValue(node.field, value))
+    agent = get(scope, node.factor.key)
+    factor = None if agent is None else context.vocabulary.factor(node.factor.table, agent)
+    scaled = None if value is None or factor is None else factor.apply(Decimal(str(value)))
+    evidence = FieldValue(node.field, value, factor, scaled, agent)
+    return Trace(node, compare(scaled, node.op, node.value), evidence)
+
+
+def _drug(node: Drug, scope: Any, context: Context) -> Trace:
+    recorded = get(scope, node.drug)
+    if recorded is None:
+        return Trace(node, None, DrugMatch(node.drug, (), (), ()))
+    names = (recorded,) if isinstance(recorded, str) else tuple(recorded)
+    vocabulary = context.vocabulary
+    targets = None
+    if node.is_ is not None:
+        targets = frozenset().union(*(vocabulary.resolve(n).generics for n in node.is_))  # type: ignore[union-attr]
+    matched, unrecognized = [], []
+    for name in names:
+        resolved = vocabulary.resolve(name)
+        if resolved is None:
+            unrecognized.append(name)
+        elif (targets & resolved.generics) if targets is not None else (node.has_class in resolved.classes):
+            matched.append(name)
+    truth: Truth = True if matched else (None if unrecognized else False)
+    suggestions = tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized)
+    evidence = DrugMatch(node.drug, names, tuple(matched), tuple(unrecognized), suggestions)
+    return Trace(node, truth, evidence)
+
+
+def _window(node: Window, scope: Any, context: Context) -> Trace:
+    day = get(scope, node.date)
+    days_before = None if day is None else (context.as_of - day).days
+    if node.within is not None:
+        bound = window_start(context, node.within)
+        truth = None if day is None else bound <= day <= context.as_of
+    else:
+        assert node.before is not None
+        bound = window_start(context, node.before)
+        truth = None if day is None else day < bound
+    return Trace(node, truth, DateCheck(node.date, day, bound, days_before))
+
+
+def _recent(node: Recent, scope: Any, context: Context) -> Trace:
+    start = window_start(context, node.within)
+    recorded = get(scope, node.recent)
+    if recorded is None:
+        return Trace(node, None, Observation(node.recent, start))
+    series = recorded if isinstance(recorded, list) else [recorded]
+    latest = max((o.date for o in series), default=None)
+    admissible: list[tuple[Any, Trace | None]] = []
+    refused = None
+    for observation in series:
+        if not start <= observation.date <= context.as_of:
+            continue
+        where = None if node.where is None else evaluate_node(node.where, observation, context)
+        if where is not None and where.truth is not True:
+            refused = refused or getattr(observation, "method", None) or "not admissible"
+            continue
+        admissible.append((observation, where))
+    if not admissible:
+        evidence = Observation(
+            node.recent, start, recorded=len(series), latest_date=latest, not_admitted=refused
+        )
+        return Trace(node, None, evidence)
+    observation, where = max(admissible, key=lambda pair: pair[0].date)
+    value = getattr(observation, node.of)
+    threshold = Decimal(str(node.value))
+    converted: Decimal | None = Decimal(str(value))
+    unit = getattr(observation, "unit", None)
+    compared_unit = node.unit
+    if unit is not None:
+        vocabulary = context.vocabulary
+        code = vocabulary.ucum(unit)
+        stated = {vocabulary.ucum(u): v for u, v in node.stated_in.items()}
+        if code in stated:
+            threshold, compared_unit = Decimal(str(stated[code])), code
+        else:
+            target = vocabulary.ucum(node.unit or "")
+            analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
+            converted = vocabulary.convert(analyte, Decimal(str(value)), code, target)
+            compared_unit = target
+        unit = code
+    evidence = Observation(
+        node.recent,
+        start,
+        value=value,
+        unit=unit,
+        converted=converted,
+        compared_unit=compared_unit,
+        threshold=threshold,
+        date=observation.date,
+        days_before=(context.as_of - observation.date).days,
+        method=getattr(observation, "method", None),
+        recorded=len(series),
+        latest_date=latest,
+    )
+    children = () if where is None else (where,)
+    return Trace(node, compare(converted, node.op, threshold), evidence, children)
+
+
+def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
+    traces = []
+    for index, item in enumerate(items):
+        trace = evaluate_node(where, item, context)
+        trace.item = index
+        traces.append(trace)
+    return tuple(traces)
+
+
+def _names(items: list[Any]) -> tuple[str, ...]:
+    """A readable name per item: its first text field (a term, a diagnosis, its agents)."""
+    names = []
+    for item in items:
+        name = ""
+        for value in getattr(item, "__dict__", {}).values():
+            if isinstance(value, str) or (isinstance(value, list) and value and isinstance(value[0], str)):
+                name = value if isinstance(value, str) else ", ".join(value)
+                break
+        names.append(name)
+    return tuple(names)
+
+
+def _exists(node: Exists, scope: Any, context: Context) -> Trace:
+    items = get(scope, node.exists)
+    if items is None:
+        return Trace(node, None, Items(node.exists, None))
+    children = _each(node.where, items, context)
+    evidence = Items(node.exists, len(items), _names(items))
+    return Trace(node, logic.any_of(c.truth for c in children), evidence, children)
+
+
+def _count(node: Count, scope: Any, context: Context) -> Trace:
+    items = get(scope, node.count)
+    if items is None:
+        return Trace(node, None, Tally(node.count, None, None))
+    children = _each(node.where, items, context)
+    low = sum(c.truth is True for c in children)
+    high = low + sum(c.truth is None for c in children)
+    return Trace(node, compare_range(low, high, node.op, node.value), Tally(node.count, low, high), children)
+
+
+def _latest(node: Latest, scope: Any, context: Context) -> Trace:
+    items = get(scope, node.latest)
+    if items is None:
+        return Trace(node, None, Items(node.latest, None))
+    if not items:
+        return Trace(node, False, Items(node.latest, 0))
+    last = max(get(item, node.by) for item in items)
+    latest = [(i, item) for i, item in enumerate(items) if get(item, node.by) == last]
+    children = []
+    for index, item in latest:
+        trace = evaluate_node(node.where, item, context)
+        trace.item = index
+        children.append(trace)
+    evidence = Items(node.latest, len(items), _names(items))
+    return Trace(node, logic.all_of(c.truth for c in children), evidence, tuple(children))
+
+
+def _sum(node: Sum, scope: Any, context: Context) -> Trace:
+    items = get(scope, node.sum)
+    if items is None:
+        return Trace(node, None, Total(node.sum, None, None, ()))
+    low = high = Decimal(0)
+    bounded = True
+    terms, children = [], []
+    for index, item in enumerate(items):
+        counted: Truth = True
+        if node.where is not None:
+            trace = evaluate_node(node.where, item, context)
+            trace.item = index
+            children.append(trace)
+            counted = trace.truth
+        if counted is False:
+            continue
+        amount = Decimal(str(get(item, node.of)))
+        factor: Conversion | None = _UNSCALED
+        name = ""
+        if node.factor is not None:
+            name = str(get(item, node.factor.key))
+            factor = context.vocabulary.factor(node.factor.table, name)
+        terms.append(Term(index, name, amount, factor, counted))
+        if factor is None:
+            bounded = False
+            continue
+        equivalent = factor.apply(amount)
+        if counted is True:
+            low += equivalent
+        high += equivalent
+    top = high if bounded else None
+    truth = compare_range(low, top, node.op, node.value)
+    return Trace(node, truth, Total(node.sum, low, top, tuple(terms)), tuple(children))
+
+
+def _age(node: Age, scope: Any, context: Context) -> Trace:
+    birth = get(scope, node.age)
+    stated = None if node.stated is None else get(scope, node.stated)
+    years = completed_years(birth, context.as_of) if birth is not None else stated
+    return Trace(node, compare(years, node.op, node.value), AgeFound(years, birth, stated))
+
+
+_EVALUATORS: dict[type, Callable[[Any, Any, Context], Trace]] = {
+    AllOf: _all,
+    AnyOf: _any,
+    Not: _not,
+    Compare: _compare,
+    Drug: _drug,
+    Window: _window,
+    Recent: _recent,
+    Exists: _exists,
+    Count: _count,
+    Latest: _latest,
+    Sum: _sum,
+    Age: _age,
+}

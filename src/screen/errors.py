@@ -1,0 +1,36 @@
+"""Problems in the input, as values: one per fault, naming the file, the line and the field.
+
+User errors (bad patient or criteria files) are values that travel to the report; they are
+turned into an exit code in exactly one place, the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    message: str
+    file: str
+    line: int | None = None
+    field: str = ""
+
+    @property
+    def location(self) -> str:
+        """`<file>:<line> <field path>`, as the report contract spells it."""
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} {self.field}".rstrip()
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class InputError(Exception):
+    """An input (patient or criteria file) could not be read or is invalid."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems

@@ -1,0 +1,195 @@
+"""load -> validate: files become checked models, or a list of problems with their lines.
+
+The criteria file is loaded and checked once; each patient file is read, parsed with the C
+loader, validated against the record model and checked against the screening date.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from screen import yamlio
+from screen.errors import InputError, Problem
+from screen.patient import Patient
+from screen.rules import CriteriaSet
+from screen.schema import FieldType, PathError, did_you_mean, model_fields, resolve
+from screen.vocabulary import Vocabulary
+
+BUNDLED_NAME = "precious.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """A checked criteria set, ready to evaluate many patients."""
+
+    rules: CriteriaSet
+    vocabulary: Vocabulary
+    source: str
+    sha256: str
+
+
+def bundled_criteria_path() -> Path:
+    """The PRECIOUS set: inside the installed package, or in criteria/ of a checkout."""
+    packaged = resources.files("screen") / "criteria" / BUNDLED_NAME
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "criteria" / BUNDLED_NAME
+
+
+def load_criteria(path: Path | None = None) -> Criteria:
+    """Read, validate and statically check a criteria file; InputError lists every problem."""
+    from screen.check import check_criteria
+
+    path = path or bundled_criteria_path()
+    source = str(path)
+    text = yamlio.read_text(path)
+    data = yamlio.parse_mapping(text, source, criteria=True)
+    try:
+        rules = CriteriaSet.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, data, text, source, CriteriaSet)) from None
+    findings = check_criteria(rules, Patient)
+    if findings:
+        raise InputError(
+            [Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)) for loc, message in findings]
+        )
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Criteria(rules, Vocabulary.from_criteria(rules), source, digest)
+
+
+def load_patient(
+    path: Path, criteria: Criteria, as_of: datetime.date | None, today: datetime.date
+) -> tuple[Patient, datetime.date]:
+    """The validated record and the date to screen it on (--as-of, screening_date, today)."""
+    source = str(path)
+    text = yamlio.read_text(path)
+    data = yamlio.parse_mapping(text, source)
+    return validate_patient(data, text, source, criteria, as_of, today)
+
+
+def validate_patient(
+    data: dict[str, Any],
+    text: str,
+    source: str,
+    criteria: Criteria,
+    as_of: datetime.date | None,
+    today: datetime.date,
+) -> tuple[Patient, datetime.date]:
+    try:
+        patient = Patient.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, data, text, source, Patient)) from None
+    screening = as_of or patient.screening_date or today
+    findings = list(_late_dates(patient, screening)) + list(_bad_units(patient, criteria.vocabulary))
+    if findings:
+        raise InputError(
+            [Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)) for loc, message in findings]
+        )
+    return patient, screening
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _late_dates(record: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every date after the screening date: no record may speak of the future."""
+    if isinstance(record, BaseModel):
+        for name in type(record).model_fields:
+            yield from _late_dates(getattr(record, name), screening, (*loc, name))
+    elif isinstance(record, list):
+        for index, item in enumerate(record):
+            yield from _late_dates(item, screening, (*loc, index))
+    elif isinstance(record, datetime.date) and record > screening:
+        if loc != ("screening_date",):
+            yield loc, f"date {record} is after the screening date {screening}"
+
+
+def _bad_units(patient: Patient, vocabulary: Vocabulary) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """A lab unit the criteria do not accept for that analyte is invalid input."""
+    if patient.labs is None:
+        return
+    for analyte in type(patient.labs).model_fields:
+        results = getattr(patient.labs, analyte)
+        if results is None:
+            continue
+        accepted = vocabulary.accepted_units(analyte)
+        if accepted is None:
+            continue
+        series = results if isinstance(results, list) else [results]
+        for index, result in enumerate(series):
+            code = vocabulary.ucum(result.unit)
+            if code not in accepted:
+                loc: tuple[str | int, ...] = ("labs", analyte, index, "unit") if isinstance(results, list) else ("labs", analyte, "unit")
+                yield loc, f"unit {result.unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})"
+
+
+def problems_from(
+    exc: ValidationError, data: Any, text: str, source: str, model: type[BaseModel]
+) -> list[Problem]:
+    """pydantic's errors, each with its YAML line and a field path as the file spells it."""
+    problems = []
+    seen = set()
+    for error in exc.errors(include_url=False):
+        loc = _data_path(data, error["loc"])
+        message = _message(error, loc, model)
+        key = (loc, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)))
+    return problems
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Keep the steps of pydantic's loc that exist in the data (drop union tags)."""
+    path: list[str | int] = []
+    current = data
+    for step in loc:
+        if isinstance(current, dict) and step in current:
+            current = current[step]
+            path.append(step)
+        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+            current = current[step]
+            path.append(step)
+        elif isinstance(current, dict) and isinstance(step, str) and step not in current and step == loc[-1]:
+            path.append(step)  # a required field that is missing
+    return tuple(path)
+
+
+def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else "?"
+        return f"unknown field {name!r}{did_you_mean(name, _siblings(model, loc))}"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if kind in ("literal_error", "enum") or "Input should be" in message:
+        message = f"{message} (got {error['input']!r})" if not isinstance(error["input"], dict | list) else message
+    return message
+
+
+def _siblings(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """The field names allowed beside the misspelt key, for a did-you-mean."""
+    parent = ".".join(str(s) for s in loc[:-1] if isinstance(s, str))
+    try:
+        found: FieldType = resolve(FieldType("model", model=model), parent or ".")
+    except PathError:
+        return []
+    while found.kind in ("list", "series") and found.item is not None:
+        found = found.item
+    return list(model_fields(found.model)) if found.model is not None else []

@@ -1,0 +1,32 @@
+"""Which files a batch screens: files as given, directories searched for *.yaml / *.yml."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def patient_files(arguments: list[Path]) -> Iterator[Path]:
+    """Files in a stable sorted order; hidden folders skipped; symlink loops not followed."""
+    for argument in arguments:
+        if argument.is_dir():
+            yield from sorted(_walk(argument))
+        else:
+            yield argument  # a missing or unreadable file becomes an error row, not a crash
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        info = os.stat(root)
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.endswith(SUFFIXES) and not name.startswith("."):
+                yield Path(root) / name

@@ -1,0 +1,266 @@
+"""Sentences from traces: the reason a criterion came out as it did, and what is missing.
+
+Only the decisive part of a trace is spoken of (Kleene: the false parts of a false `all`,
+the true parts of a true `any`, the unknown parts of an unknown one), so a reason names the
+values and thresholds that settled the criterion and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from screen.rules import AllOf, AnyOf, Compare, Count, Drug, Exists, Latest, Not, Recent, Sum, Window
+from screen.trace import AgeFound, DrugMatch, FieldValue, Items, Observation, Tally, Total, Trace
+
+SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in"}
+NEGATION = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "in": "not_in", "not_in": "in"}
+
+
+def num(value: Any) -> str:
+    """A number as a clinician writes it: no trailing zeros, at most four decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return text(value)
+    if isinstance(value, Decimal):
+        value = value.quantize(Decimal("0.0001")) if value == value.to_integral() or abs(value.as_tuple().exponent) > 4 else value  # type: ignore[operator]
+        shown = format(value.normalize(), "f")
+    else:
+        shown = f"{value:.4f}".rstrip("0").rstrip(".")
+    return shown
+
+
+def text(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(text(v) for v in value)
+    if isinstance(value, int | float | Decimal):
+        return num(value)
+    return str(value)
+
+
+def label_of(node: Any, path: str) -> str:
+    return getattr(node, "label", None) or path
+
+
+def symbol(op: str, truth: bool | None) -> str:
+    return SYMBOL[op if truth is not False else NEGATION[op]]
+
+
+def days(n: int | None) -> str:
+    if n is None:
+        return ""
+    return "same day" if n == 0 else f"{n} day{'s' if n != 1 else ''} before"
+
+
+def decisive(trace: Trace) -> list[Trace]:
+    """The children that settled a combinator's truth."""
+    node, truth = trace.node, trace.truth
+    if isinstance(node, AllOf | Exists | Count | Latest | Sum):
+        wanted = False if isinstance(node, AllOf) else True
+        if isinstance(node, Latest | Count | Sum):
+            return [c for c in trace.children if c.truth is None] if truth is None else []
+        if truth is None:
+            return [c for c in trace.children if c.truth is None]
+        return [c for c in trace.children if c.truth is wanted] or ([] if isinstance(node, Exists) else list(trace.children))
+    if isinstance(node, AnyOf):
+        if truth is None:
+            return [c for c in trace.children if c.truth is None]
+        return [c for c in trace.children if c.truth is True] if truth else list(trace.children)
+    return list(trace.children)
+
+
+def facts(trace: Trace) -> list[str]:
+    """Short statements of the decisive evidence under a trace."""
+    node = trace.node
+    if isinstance(node, AllOf | AnyOf | Not):
+        return [f for child in decisive(trace) for f in facts(child)]
+    own = fact(trace)
+    if isinstance(node, Exists | Latest):
+        inner = [f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace)]
+        if isinstance(node, Latest):
+            return [f"{own} ({_item(trace, c)}): {', '.join(facts(c))}" for c in trace.children] or [own]
+        return inner or [own]
+    if isinstance(node, Count | Sum) and trace.truth is None:
+        return [own, *(f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace))]
+    return [own]
+
+
+def _item(parent: Trace, child: Trace) -> str:
+    names = getattr(parent.evidence, "names", ())
+    index = child.item if child.item is not None else 0
+    name = names[index] if index < len(names) and names[index] else ""
+    path = getattr(parent.evidence, "path", "item")
+    return f"{path} #{index + 1}" + (f" ({name})" if name else "")
+
+
+def fact(trace: Trace) -> str:
+    """One node's own statement, from its evidence."""
+    node, truth, evidence = trace.node, trace.truth, trace.evidence
+    if isinstance(evidence, FieldValue):
+        return _field_fact(node, truth, evidence)
+    if isinstance(evidence, DrugMatch):
+        return _drug_fact(node, truth, evidence)
+    if isinstance(node, Window):
+        label = label_of(node, node.date)
+        if evidence.date is None:
+            return f"{label}: date not recorded"
+        if node.within is not None:
+            amount, unit = node.within.amount
+            inside = "within" if truth else "not within"
+            return f"{label} on {evidence.date} ({days(evidence.days_before)}, {inside} {amount} {unit})"
+        return f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
+    if isinstance(evidence, Observation):
+        return _observation_fact(node, truth, evidence)
+    if isinstance(evidence, Tally):
+        label = label_of(node, node.count)
+        if evidence.low is None:
+            return f"{label}: {node.count} not recorded"
+        counted = num(evidence.low) if evidence.low == evidence.high else f"{evidence.low} to {evidence.high}"
+        return f"{label}: {counted} ({symbol(node.op, truth)} {text(node.value)})"
+    if isinstance(evidence, Total):
+        return _total_fact(node, truth, evidence)
+    if isinstance(evidence, AgeFound):
+        label = label_of(node, "age")
+        if evidence.years is None:
+            return f"{label}: neither {node.age} nor {node.stated} recorded"
+        source = f"born {evidence.birth_date}" if evidence.birth_date else "as stated"
+        return f"{label} {evidence.years} ({source}) {symbol(node.op, truth)} {node.value}"
+    if isinstance(evidence, Items):
+        path = evidence.path
+        label = label_of(node, path)
+        if evidence.count is None:
+            return f"{label}: {path} not recorded"
+        if isinstance(node, Latest):
+            return label
+        return f"{label}: none" + (f" among {evidence.count} recorded" if evidence.count else " recorded")
+    return label_of(node, type(node).__name__)
+
+
+def _field_fact(node: Any, truth: bool | None, evidence: FieldValue) -> str:
+    label = label_of(node, evidence.path)
+    if evidence.value is None:
+        return f"{label}: not recorded"
+    if evidence.factor_of is not None or node.factor is not None:
+        if evidence.scaled is None:
+            return f"{label}: no {node.factor.table} factor for {evidence.factor_of!r}"
+        arithmetic = f"{num(evidence.value)} {evidence.factor_of} {evidence.factor} = {num(evidence.scaled)}"
+        return f"{label} {arithmetic} {symbol(node.op, truth)} {num(node.value)}"
+    if node.op in ("eq", "ne"):
+        return f"{label}: {text(evidence.value)}"
+    if node.op in ("in", "not_in"):
+        accepted = "one of" if (node.op == "in") == bool(truth) else "not one of"
+        return f"{label}: {text(evidence.value)} ({accepted} {text(node.value)})"
+    return f"{label} {num(evidence.value)} {symbol(node.op, truth)} {num(node.value)}"
+
+
+def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
+    label = label_of(node, evidence.path)
+    if not evidence.names:
+        return f"{label}: not recorded"
+    wanted = node.has_class if node.has_class is not None else " or ".join(node.is_ or [])
+    if truth is None:
+        hints = [f"{n!r}" + (f" (did you mean {', '.join(s)}?)" if s else "") for n, s in evidence.suggestions]
+        return f"{label} {text(evidence.names)}: unrecognized drug name {', '.join(hints)}"
+    if truth:
+        return f"{label} {text(evidence.names)} include {wanted} ({text(evidence.matched)})"
+    return f"{label} {text(evidence.names)} do not include {wanted}"
+
+
+def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -> str:
+    label = label_of(node, evidence.path)
+    if evidence.date is None:
+        if evidence.recorded == 0:
+            return f"{label}: not recorded"
+        if evidence.not_admitted and evidence.latest_date and evidence.latest_date >= evidence.window_start:
+            return f"{label}: no admissible measurement (by {evidence.not_admitted}, not accepted)"
+        return (
+            f"{label}: none on or after {evidence.window_start} (the latest, {evidence.latest_date},"
+            f" is older than {node.within.amount[0]} {node.within.amount[1]})"
+        )
+    unit = evidence.unit or node.unit or ""
+    shown = f"{num(evidence.value)}{_unit(unit)}"
+    if evidence.method:
+        shown += f" by {evidence.method}"
+    when = f"on {evidence.date} ({days(evidence.days_before)})"
+    target = evidence.compared_unit or node.unit or ""
+    if evidence.converted is None:
+        return f"{label} {shown} {when}: unit {unit} cannot be converted to {target}"
+    if evidence.unit and evidence.compared_unit and evidence.unit != evidence.compared_unit:
+        shown += f" (= {num(evidence.converted)}{_unit(target)})"
+    return f"{label} {shown} {when} {symbol(node.op, truth)} {num(evidence.threshold)}{_unit(target)}"
+
+
+def _unit(unit: str) -> str:
+    return "%" if unit == "%" else (f" {unit}" if unit else "")
+
+
+def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
+    label = label_of(node, evidence.path)
+    if evidence.low is None:
+        return f"{label}: {evidence.path} not recorded"
+    counted = [t for t in evidence.terms if t.counted is not False]
+    parts = []
+    for term in counted:
+        name = f"{term.name} " if term.name else ""
+        factor = "" if node.factor is None else (f" {term.factor}" if term.factor is not None else " x ?")
+        parts.append(f"{name}{num(term.amount)}{factor}")
+    unit = _unit(node.unit or "")
+    if evidence.high is None or evidence.low != evidence.high:
+        unknown = [t.name or f"#{t.item + 1}" for t in counted if t.factor is None or t.counted is None]
+        note = f" (no factor for {', '.join(unknown)})" if node.factor is not None else " (some entries unrecognized)"
+        total = f"at least {num(evidence.low)}"
+        return f"{label}: {' + '.join(parts) or '0'} = {total}{unit}{note} {symbol(node.op, truth) if truth is not None else 'vs'} {num(node.value)}{unit}"
+    return f"{label}: {' + '.join(parts) or 'none'} = {num(evidence.low)}{unit} {symbol(node.op, truth)} {num(node.value)}{unit}"
+
+
+def reason(trace: Trace) -> str:
+    """One sentence for a coordinator: the decisive facts, joined."""
+    sentence = "; ".join(dict.fromkeys(facts(trace)))
+    return sentence[:1].upper() + sentence[1:] if sentence else ""
+
+
+def needs(trace: Trace, prefix: str = "") -> list[str]:
+    """For an unknown trace: the data that would settle it."""
+    if trace.truth is not None:
+        return []
+    node, evidence = trace.node, trace.evidence
+    if isinstance(node, AllOf | AnyOf | Not):
+        return [n for child in decisive(trace) for n in needs(child, prefix)]
+    if isinstance(evidence, Items | Tally | Total) and (
+        getattr(evidence, "count", 0) is None or getattr(evidence, "low", 0) is None
+    ):
+        return [f"{prefix}{evidence.path} (an empty list if none)"]
+    if isinstance(node, Exists | Count | Latest | Sum):
+        path = evidence.path
+        found = [n for c in decisive(trace) for n in needs(c, f"{prefix}{path}[{(c.item or 0)}].")]
+        if isinstance(node, Sum):
+            found += [f"a known {node.factor.table} factor for {t.name!r}" for t in evidence.terms if t.factor is None and node.factor]
+        return found
+    if isinstance(evidence, FieldValue):
+        if evidence.value is None:
+            return [f"{prefix}{evidence.path}"]
+        return [f"a {node.factor.table} factor for {evidence.factor_of!r}"]
+    if isinstance(evidence, DrugMatch):
+        if not evidence.names:
+            return [f"{prefix}{evidence.path}"]
+        return [f"a recognized drug name instead of {', '.join(repr(n) for n in evidence.unrecognized)} in {prefix}{evidence.path}"]
+    if isinstance(node, Window):
+        return [f"{prefix}{node.date}"]
+    if isinstance(evidence, Observation):
+        accepted = ""
+        if isinstance(node.where, Compare) and node.where.op == "in":
+            accepted = f" by {' or '.join(text(v) for v in node.where.value)}"  # type: ignore[union-attr]
+        if evidence.date is not None and evidence.converted is None:
+            return [f"{prefix}{evidence.path} in a unit convertible to {node.unit}"]
+        return [f"{prefix}{evidence.path}{accepted} dated {evidence.window_start} or later"]
+    if isinstance(evidence, AgeFound):
+        return [f"{prefix}{node.age} (or {node.stated})" if node.stated else f"{prefix}{node.age}"]
+    return [f"{prefix}{label_of(node, '?')}"]
+
+
+def as_date(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)

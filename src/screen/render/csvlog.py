@@ -1,0 +1,38 @@
+"""The screening log: one CSV row per patient; the first six columns are the contract's."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from screen.report import Report
+
+HEADER = ["patient_id", "source", "as_of", "verdict", "failed", "unknown"]
+
+
+def header() -> str:
+    return _row(HEADER)
+
+
+def row(report: Report) -> str:
+    return _row(
+        [
+            report.patient_id or "",
+            report.source,
+            report.as_of.isoformat() if report.as_of else "",
+            report.verdict,
+            " ".join(report.failed),
+            " ".join(report.unknown),
+        ]
+    )
+
+
+def render(reports: Iterable[Report]) -> str:
+    return header() + "".join(row(r) for r in reports)
+
+
+def _row(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()

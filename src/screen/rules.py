@@ -1,0 +1,338 @@
+"""The rule language: a criteria file as typed data.
+
+A criterion's `logic` is a small tree of nodes, a pydantic discriminated union told apart
+by its keys (`{all: [...]}`, `{field: ecog, op: in, value: [0, 1, 2]}`), in the manner of
+Prefect's automation triggers. Nodes hold no behaviour: the engine evaluates them, the
+renderers describe them. Exclusion logic says when the patient is excluded.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
+Scalar = bool | int | float | str
+
+
+class Rule(BaseModel):
+    """Base of the criteria file's parts: unknown keys are typos, so they are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Period(Rule):
+    """A calendar period: exactly one of days, months or years."""
+
+    days: Annotated[int, Field(ge=0)] | None = None
+    months: Annotated[int, Field(ge=0)] | None = None
+    years: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Period:
+        if sum(v is not None for v in (self.days, self.months, self.years)) != 1:
+            raise ValueError("give exactly one of days, months or years")
+        return self
+
+    @property
+    def amount(self) -> tuple[int, str]:
+        for unit in ("days", "months", "years"):
+            value = getattr(self, unit)
+            if value is not None:
+                return value, unit
+        raise AssertionError("unreachable: validated to hold one")
+
+
+class Factor(Rule):
+    """Scale a value by an equivalence table, looked up by the drug named at `key`."""
+
+    table: str
+    key: str
+
+
+class AllOf(Rule):
+    all: Annotated[list[Node], Field(min_length=1)]
+
+
+class AnyOf(Rule):
+    any: Annotated[list[Node], Field(min_length=1)]
+
+
+class Not(Rule):
+    not_: Node = Field(alias="not")
+
+
+class Compare(Rule):
+    """A recorded value against a constant: `{field: ecog, op: in, value: [0, 1, 2]}`."""
+
+    field: str
+    op: Op
+    value: Scalar | list[Scalar]
+    factor: Factor | None = None
+    label: str | None = None
+
+
+class Drug(Rule):
+    """Whether a drug name (or any of a list of them) is one of `is` or of class `has_class`."""
+
+    drug: str
+    is_: list[str] | None = Field(default=None, alias="is")
+    has_class: str | None = None
+    label: str | None = None
+
+    @field_validator("is_", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Drug:
+        if (self.is_ is None) == (self.has_class is None):
+            raise ValueError("give exactly one of `is` or `has_class`")
+        return self
+
+
+class Window(Rule):
+    """A date `within` a period before the screening date, or strictly `before` its start."""
+
+    date: str
+    within: Period | None = None
+    before: Period | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Window:
+        if (self.within is None) == (self.before is None):
+            raise ValueError("give exactly one of `within` or `before`")
+        return self
+
+
+class Recent(Rule):
+    """The most recent admissible observation (dated within the window, passing `where`)."""
+
+    recent: str
+    of: str = "value"
+    within: Period
+    where: Node | None = None
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge"]
+    value: float
+    unit: str | None = None
+    stated_in: dict[str, float] = Field(default_factory=dict)
+    analyte: str | None = None
+    label: str | None = None
+
+
+class Exists(Rule):
+    """True when some item of a list satisfies `where` (an empty list: false)."""
+
+    exists: str
+    where: Node
+    label: str | None = None
+
+
+class Count(Rule):
+    """The number of items satisfying `where`, compared; unknown items widen the range."""
+
+    count: str
+    where: Node
+    op: Op
+    value: int | list[int]
+    label: str | None = None
+
+
+class Latest(Rule):
+    """Whether the latest item (by the date at `by`) satisfies `where`."""
+
+    latest: str
+    by: str
+    where: Node
+    label: str | None = None
+
+
+class Sum(Rule):
+    """The sum of `of` over items (passing `where`, scaled by `factor`), compared."""
+
+    sum: str
+    of: str
+    where: Node | None = None
+    factor: Factor | None = None
+    op: Literal["lt", "le", "gt", "ge"]
+    value: float
+    unit: str | None = None
+    label: str | None = None
+
+
+class Age(Rule):
+    """Completed years on the screening date, from a birth date or else a stated age."""
+
+    age: str
+    stated: str | None = None
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge"]
+    value: int
+    label: str | None = None
+
+
+NODE_KEYS: dict[str, str] = {
+    "all": "all",
+    "any": "any",
+    "not": "not",
+    "field": "compare",
+    "drug": "drug",
+    "date": "window",
+    "recent": "recent",
+    "exists": "exists",
+    "count": "count",
+    "latest": "latest",
+    "sum": "sum",
+    "age": "age",
+}
+
+
+def _node_kind(value: Any) -> str | None:
+    """Tell node kinds apart by their leading key, so no `type:` key is needed."""
+    if isinstance(value, dict):
+        for key in value:
+            kind = NODE_KEYS.get(key)
+            if kind is not None:
+                return kind
+        return None
+    if isinstance(value, BaseModel):
+        return KIND_BY_CLASS.get(type(value))
+    return None
+
+
+Node = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[Compare, Tag("compare")]
+    | Annotated[Drug, Tag("drug")]
+    | Annotated[Window, Tag("window")]
+    | Annotated[Recent, Tag("recent")]
+    | Annotated[Exists, Tag("exists")]
+    | Annotated[Count, Tag("count")]
+    | Annotated[Latest, Tag("latest")]
+    | Annotated[Sum, Tag("sum")]
+    | Annotated[Age, Tag("age")],
+    Discriminator(
+        _node_kind,
+        custom_error_type="unknown_node",
+        custom_error_message=(
+            "not a rule node: it needs one of the keys " + ", ".join(NODE_KEYS)
+        ),
+    ),
+]
+
+KIND_BY_CLASS: dict[type[BaseModel], str] = {
+    AllOf: "all",
+    AnyOf: "any",
+    Not: "not",
+    Compare: "compare",
+    Drug: "drug",
+    Window: "window",
+    Recent: "recent",
+    Exists: "exists",
+    Count: "count",
+    Latest: "latest",
+    Sum: "sum",
+    Age: "age",
+}
+
+for _model in KIND_BY_CLASS:
+    _model.model_rebuild()
+
+
+class Criterion(Rule):
+    """One inclusion or exclusion criterion, with the protocol's words beside the logic."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")]
+    type: Literal["inclusion", "exclusion"]
+    title: str
+    text: str
+    interpretation: str | None = None
+    logic: Node
+
+
+class DrugEntry(Rule):
+    """A generic drug (or a fixed combination that `contains` generics) and its other names."""
+
+    name: str
+    classes: list[str] = Field(default_factory=list)
+    contains: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class Vocabulary(Rule):
+    classes: list[str]
+    drugs: list[DrugEntry]
+
+
+class Conversion(Rule):
+    """How a value in an accepted unit becomes a value in the analyte's unit."""
+
+    multiply: Decimal | None = None
+    divide: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Conversion:
+        if (self.multiply is None) == (self.divide is None):
+            raise ValueError("give exactly one of multiply or divide")
+        if (self.multiply or self.divide or 0) <= 0:
+            raise ValueError("the factor must be positive")
+        return self
+
+    def apply(self, value: Decimal) -> Decimal:
+        return value * self.multiply if self.multiply is not None else value / (self.divide or 1)
+
+    def __str__(self) -> str:
+        return f"x {self.multiply:f}" if self.multiply is not None else f"/ {self.divide:f}"
+
+
+class EquivalenceTable(Rule):
+    """Factors that turn a dose of each agent into the dose of the reference agent.
+
+    A bare number multiplies; `{divide: 0.1875}` states the ratio exactly as the notes do
+    ("1 mg methylprednisolone = 0.1875 mg dexamethasone"), so boundaries stay exact.
+    """
+
+    reference: str
+    unit: str
+    factors: dict[str, Conversion]
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _bare_number_multiplies(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: {"multiply": v} if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for k, v in value.items()
+            }
+        return value
+
+
+class Analyte(Rule):
+    """A laboratory analyte: its unit and the other units accepted for it (UCUM codes)."""
+
+    unit: str
+    accepts: dict[str, Conversion] = Field(default_factory=dict)
+
+
+class CriteriaIdentity(Rule):
+    id: str
+    title: str
+    registry: str | None = None
+    version: str
+    source: str | None = None
+
+
+class CriteriaSet(Rule):
+    """A whole criteria file: identity, vocabulary, tables and the criteria themselves."""
+
+    criteria_set: CriteriaIdentity
+    vocabulary: Vocabulary
+    equivalences: dict[str, EquivalenceTable] = Field(default_factory=dict)
+    analytes: dict[str, Analyte] = Field(default_factory=dict)
+    unit_aliases: dict[str, str] = Field(default_factory=dict)
+    criteria: Annotated[list[Criterion], Field(min_length=1)]

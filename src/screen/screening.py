@@ -1,0 +1,50 @@
+"""One record through the whole pipeline: load -> validate -> evaluate -> Report.
+
+An unreadable or invalid record becomes a Report with verdict `error` and its problems:
+it never raises, so one bad file never stops a batch.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from screen import yamlio
+from screen.engine import evaluate
+from screen.errors import InputError
+from screen.load import Criteria, validate_patient
+from screen.report import CriteriaStamp, Report, verdict_of
+
+
+def stamp(criteria: Criteria) -> CriteriaStamp:
+    identity = criteria.rules.criteria_set
+    return CriteriaStamp(identity.id, identity.version, criteria.sha256)
+
+
+def screen_file(
+    path: Path,
+    criteria: Criteria,
+    as_of: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Report:
+    """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback."""
+    source = str(path)
+    data = None
+    try:
+        text = yamlio.read_text(path)
+        data = yamlio.parse_mapping(text, source)
+        patient, screening_date = validate_patient(
+            data, text, source, criteria, as_of, today or datetime.date.today()
+        )
+    except InputError as exc:
+        patient_id = data.get("patient_id") if isinstance(data, dict) else None
+        return Report(
+            patient_id if isinstance(patient_id, str) else None,
+            source,
+            as_of,
+            "error",
+            stamp(criteria),
+            problems=exc.problems,
+        )
+    outcomes = evaluate(criteria.rules.criteria, criteria.vocabulary, patient, screening_date)
+    return Report(patient.patient_id, source, screening_date, verdict_of(outcomes), stamp(criteria), outcomes)

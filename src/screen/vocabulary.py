@@ -1,0 +1,119 @@
+"""Drug names, equivalence factors and analyte units, as lookups built from criteria data.
+
+Nothing here names a drug or a unit: every fact comes from the criteria file, so another
+trial's vocabulary works unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from screen.rules import Analyte, Conversion, CriteriaSet
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def drug_key(name: str) -> str:
+    """Spelling-tolerant key: case, spaces, hyphens and dots do not matter (T-DM1 = tdm1)."""
+    return _NOT_ALNUM.sub("", name.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What a recorded drug name stands for: its generic names and their classes."""
+
+    recorded: str
+    generics: frozenset[str]
+    classes: frozenset[str]
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    """Lookups over the criteria file's vocabulary, equivalence tables and analytes."""
+
+    generic_by_key: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    classes_by_generic: dict[str, frozenset[str]] = field(default_factory=dict)
+    known_names: dict[str, str] = field(default_factory=dict)
+    factors: dict[str, dict[str, Conversion]] = field(default_factory=dict)
+    unit_by_alias: dict[str, str] = field(default_factory=dict)
+    analytes: dict[str, Analyte] = field(default_factory=dict)
+
+    @classmethod
+    def from_criteria(cls, criteria: CriteriaSet) -> Vocabulary:
+        vocabulary = cls()
+        entries = criteria.vocabulary.drugs
+        for entry in entries:
+            vocabulary.classes_by_generic[entry.name] = frozenset(entry.classes)
+        for entry in entries:
+            generics = tuple(entry.contains) or (entry.name,)
+            for name in (entry.name, *entry.synonyms):
+                vocabulary.generic_by_key[drug_key(name)] = generics
+                vocabulary.known_names[drug_key(name)] = name
+        for table_name, table in criteria.equivalences.items():
+            vocabulary.factors[table_name] = dict(table.factors)
+        vocabulary.analytes = dict(criteria.analytes)
+        for analyte in criteria.analytes.values():
+            for code in (analyte.unit, *analyte.accepts):
+                vocabulary.unit_by_alias[code.casefold()] = code
+        for alias, code in criteria.unit_aliases.items():
+            vocabulary.unit_by_alias[alias.casefold()] = code
+        return vocabulary
+
+    def resolve(self, recorded: str) -> Resolved | None:
+        """The generics and classes of a recorded name, or None when it is not known."""
+        generics = self.generic_by_key.get(drug_key(recorded))
+        if generics is None:
+            return None
+        classes: frozenset[str] = frozenset().union(
+            *(self.classes_by_generic.get(g, frozenset()) for g in generics)
+        )
+        return Resolved(recorded, frozenset(generics), classes)
+
+    def factor(self, table: str, recorded: str) -> Conversion | None:
+        """The equivalence factor of a recorded agent, or None (unknown agent or no factor)."""
+        resolved = self.resolve(recorded)
+        if resolved is None or len(resolved.generics) != 1:
+            return None
+        (generic,) = resolved.generics
+        return self.factors.get(table, {}).get(generic)
+
+    def ucum(self, unit: str) -> str:
+        """The UCUM code for a unit as a clinician wrote it (aliases from the criteria file)."""
+        stripped = unit.strip()
+        return self.unit_by_alias.get(stripped.casefold(), stripped)
+
+    def closest_names(self, recorded: str, limit: int = 3) -> list[str]:
+        """Known drug names closest to an unrecognized one, for a did-you-mean hint."""
+        import difflib
+
+        keys = difflib.get_close_matches(drug_key(recorded), self.known_names, n=limit, cutoff=0.6)
+        return [self.known_names[k] for k in keys]
+
+    def accepted_units(self, analyte: str) -> list[str] | None:
+        """UCUM codes accepted for an analyte, or None when the criteria do not define it."""
+        definition = self.analytes.get(analyte)
+        if definition is None:
+            return None
+        return [definition.unit, *(u for u in definition.accepts if u != definition.unit)]
+
+    def convert(self, analyte: str, value: Decimal, unit: str, target: str) -> Decimal | None:
+        """`value` in `unit` expressed in `target`, both UCUM codes; None if not convertible."""
+        definition = self.analytes.get(analyte)
+        if definition is None:
+            return value if unit == target else None
+        in_analyte_unit = _to_analyte_unit(definition, value, unit)
+        if in_analyte_unit is None:
+            return None
+        if target == definition.unit:
+            return in_analyte_unit
+        one_target = _to_analyte_unit(definition, Decimal(1), target)
+        return None if one_target is None else in_analyte_unit / one_target
+
+
+def _to_analyte_unit(definition: Analyte, value: Decimal, unit: str) -> Decimal | None:
+    if unit == definition.unit:
+        return value
+    conversion = definition.accepts.get(unit)
+    return None if conversion is None else conversion.apply(value)
