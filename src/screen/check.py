@@ -46,7 +46,10 @@ def check_criteria(criteria: CriteriaSet, record: type[BaseModel]) -> list[Findi
         loc: Loc = ("criteria", index)
         if criterion.id in seen:
             findings.append(
-                ((*loc, "id"), f"duplicate criterion id {criterion.id!r} (also criterion #{seen[criterion.id] + 1})")
+                (
+                    (*loc, "id"),
+                    f"duplicate criterion id {criterion.id!r} (also criterion #{seen[criterion.id] + 1})",
+                )
             )
         seen.setdefault(criterion.id, index)
         checker = _NodeChecker(criteria, vocabulary)
@@ -75,7 +78,10 @@ def _check_vocabulary(criteria: CriteriaSet) -> Iterator[Finding]:
     for table_name, table in criteria.equivalences.items():
         for agent in table.factors:
             if agent not in names:
-                yield ("equivalences", table_name, "factors", agent), f"{agent!r} is not a drug of the vocabulary"
+                yield (
+                    ("equivalences", table_name, "factors", agent),
+                    f"{agent!r} is not a drug of the vocabulary",
+                )
     codes = {a.unit for a in criteria.analytes.values()} | {
         unit for a in criteria.analytes.values() for unit in a.accepts
     }
@@ -109,11 +115,16 @@ class _NodeChecker:
             return None
         return found.item
 
-    def expect_scalar(self, found: FieldType | None, python: tuple[type, ...], loc: Loc, what: str) -> None:
+    def expect_scalar(
+        self, found: FieldType | None, python: tuple[type, ...], loc: Loc, what: str
+    ) -> None:
         if found is None:
             return
         if found.kind != "scalar" or found.python not in python:
-            self.problem(loc, f"{what} must be {' or '.join(p.__name__ for p in python)}, but it is {found.describe()}")
+            self.problem(
+                loc,
+                f"{what} must be {' or '.join(p.__name__ for p in python)}, but it is {found.describe()}",
+            )
 
     def check(self, node: Any, scope: FieldType, loc: Loc) -> None:
         if isinstance(node, AllOf | AnyOf):
@@ -127,7 +138,12 @@ class _NodeChecker:
         elif isinstance(node, Drug):
             self.drug(node, scope, loc)
         elif isinstance(node, Window):
-            self.expect_scalar(self.field(scope, node.date, (*loc, "date")), (datetime.date,), (*loc, "date"), node.date)
+            self.expect_scalar(
+                self.field(scope, node.date, (*loc, "date")),
+                (datetime.date,),
+                (*loc, "date"),
+                node.date,
+            )
         elif isinstance(node, Recent):
             self.recent(node, scope, loc)
         elif isinstance(node, Exists | Count):
@@ -139,42 +155,68 @@ class _NodeChecker:
         elif isinstance(node, Latest):
             item = self.items(scope, node.latest, (*loc, "latest"))
             if item is not None:
-                self.expect_scalar(self.field(item, node.by, (*loc, "by")), (datetime.date,), (*loc, "by"), node.by)
+                self.expect_scalar(
+                    self.field(item, node.by, (*loc, "by")), (datetime.date,), (*loc, "by"), node.by
+                )
                 self.check(node.where, item, (*loc, "where"))
         elif isinstance(node, Sum):
             item = self.items(scope, node.sum, (*loc, "sum"))
             if item is not None:
-                self.expect_scalar(self.field(item, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of)
+                self.expect_scalar(
+                    self.field(item, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of
+                )
                 if node.where is not None:
                     self.check(node.where, item, (*loc, "where"))
                 if node.factor is not None:
                     self.factor(node.factor, item, (*loc, "factor"))
         elif isinstance(node, Age):
-            self.expect_scalar(self.field(scope, node.age, (*loc, "age")), (datetime.date,), (*loc, "age"), node.age)
+            self.expect_scalar(
+                self.field(scope, node.age, (*loc, "age")),
+                (datetime.date,),
+                (*loc, "age"),
+                node.age,
+            )
             if node.stated is not None:
-                self.expect_scalar(self.field(scope, node.stated, (*loc, "stated")), (int,), (*loc, "stated"), node.stated)
+                self.expect_scalar(
+                    self.field(scope, node.stated, (*loc, "stated")),
+                    (int,),
+                    (*loc, "stated"),
+                    node.stated,
+                )
 
     def compare(self, node: Compare, scope: FieldType, loc: Loc) -> None:
         found = self.field(scope, node.field, (*loc, "field"))
         if found is None:
             return
         if found.kind != "scalar":
-            self.problem((*loc, "field"), f"{node.field!r} is {found.describe()}; compare one of its fields")
+            self.problem(
+                (*loc, "field"), f"{node.field!r} is {found.describe()}; compare one of its fields"
+            )
             return
         many = node.op in ("in", "not_in")
         if many != isinstance(node.value, list):
-            self.problem((*loc, "value"), f"op {node.op!r} needs {'a list' if many else 'a single value'}")
+            self.problem(
+                (*loc, "value"), f"op {node.op!r} needs {'a list' if many else 'a single value'}"
+            )
             return
         values = node.value if isinstance(node.value, list) else [node.value]
         for value in values:
             if found.choices is not None and value not in found.choices:
-                self.problem((*loc, "value"), f"{value!r} can never be the value of {node.field!r}: it is {found.describe()}")
+                self.problem(
+                    (*loc, "value"),
+                    f"{value!r} can never be the value of {node.field!r}: it is {found.describe()}",
+                )
             elif found.python is bool and not isinstance(value, bool):
                 self.problem((*loc, "value"), f"{node.field!r} is true or false, not {value!r}")
-            elif found.python in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+            elif found.python in (int, float) and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
                 self.problem((*loc, "value"), f"{node.field!r} is a number, not {value!r}")
         if node.op in ("lt", "le", "gt", "ge") and found.python not in (int, float):
-            self.problem((*loc, "op"), f"{node.op!r} compares numbers, but {node.field!r} is {found.describe()}")
+            self.problem(
+                (*loc, "op"),
+                f"{node.op!r} compares numbers, but {node.field!r} is {found.describe()}",
+            )
         if node.factor is not None:
             self.factor(node.factor, scope, (*loc, "factor"))
 
@@ -195,7 +237,9 @@ class _NodeChecker:
         if factor.table not in self.criteria.equivalences:
             hint = did_you_mean(factor.table, self.criteria.equivalences)
             self.problem((*loc, "table"), f"no equivalence table {factor.table!r}{hint}")
-        self.expect_scalar(self.field(scope, factor.key, (*loc, "key")), (str,), (*loc, "key"), factor.key)
+        self.expect_scalar(
+            self.field(scope, factor.key, (*loc, "key")), (str,), (*loc, "key"), factor.key
+        )
 
     def recent(self, node: Recent, scope: FieldType, loc: Loc) -> None:
         found = self.field(scope, node.recent, (*loc, "recent"))
@@ -203,20 +247,35 @@ class _NodeChecker:
             return
         observation = found.item if found.kind in ("list", "series") and found.item else found
         if observation.kind != "model" or observation.model is None:
-            self.problem((*loc, "recent"), f"{node.recent!r} is {found.describe()}, not an observation")
+            self.problem(
+                (*loc, "recent"), f"{node.recent!r} is {found.describe()}, not an observation"
+            )
             return
-        self.expect_scalar(self.field(observation, "date", (*loc, "recent")), (datetime.date,), (*loc, "recent"), "its date")
-        self.expect_scalar(self.field(observation, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of)
+        self.expect_scalar(
+            self.field(observation, "date", (*loc, "recent")),
+            (datetime.date,),
+            (*loc, "recent"),
+            "its date",
+        )
+        self.expect_scalar(
+            self.field(observation, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of
+        )
         if node.where is not None:
             self.check(node.where, observation, (*loc, "where"))
         if "unit" in observation.model.model_fields:
             analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
             accepted = self.vocabulary.accepted_units(analyte)
             if accepted is None:
-                self.problem((*loc, "recent"), f"no analyte {analyte!r} in the criteria's analytes{did_you_mean(analyte, self.vocabulary.analytes)}")
+                self.problem(
+                    (*loc, "recent"),
+                    f"no analyte {analyte!r} in the criteria's analytes{did_you_mean(analyte, self.vocabulary.analytes)}",
+                )
             else:
                 for unit in (node.unit, *node.stated_in):
                     if unit is None:
                         self.problem((*loc, "unit"), f"a threshold for {analyte} needs its unit")
                     elif self.vocabulary.ucum(unit) not in accepted:
-                        self.problem((*loc, "unit"), f"{unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})")
+                        self.problem(
+                            (*loc, "unit"),
+                            f"{unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})",
+                        )

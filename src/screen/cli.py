@@ -32,7 +32,7 @@ app = typer.Typer(
 EXIT_ELIGIBLE, EXIT_NOT_ELIGIBLE, EXIT_INVALID_INPUT = 0, 1, 3
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
@@ -50,18 +50,34 @@ def _parse_date(value: str | None) -> datetime.date | None:
 
 CriteriaOption = Annotated[
     Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
-    typer.Option("--criteria", help="Criteria file. Default: the bundled PRECIOUS set.", dir_okay=False),
+    typer.Option(
+        "--criteria", help="Criteria file. Default: the bundled PRECIOUS set.", dir_okay=False
+    ),
 ]
 AsOfOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--as-of", help="Screen as on this date (YYYY-MM-DD) instead of each record's screening_date.", metavar="DATE"),
+    typer.Option(
+        "--as-of",
+        help="Screen as on this date (YYYY-MM-DD) instead of each record's screening_date.",
+        metavar="DATE",
+    ),
 ]
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="table for people; json, jsonl or csv (the screening log) for systems.")
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table for people; json, jsonl or csv (the screening log) for systems.",
+    ),
 ]
 OutputOption = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", help="Write the report to this file (whole or not at all) instead of standard output.", dir_okay=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to this file (whole or not at all) instead of standard output.",
+        dir_okay=False,
+    ),
 ]
 
 
@@ -76,7 +92,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
     ] = False,
 ) -> None:
     """Screen patients against the PRECIOUS (JBCRG-M05, NCT02514681) eligibility criteria."""
@@ -117,7 +136,13 @@ def _emit(content: str, output: Path | None) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Patient files, or directories searched recursively for *.yaml and *.yml.", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Patient files, or directories searched recursively for *.yaml and *.yml.",
+            show_default=False,
+        ),
+    ],
     criteria: CriteriaOption = None,
     as_of: AsOfOption = None,
     format: FormatOption = Format.table,
@@ -168,7 +193,10 @@ def _emit_table(reports: list[Report], output: Path | None) -> None:
 
 @app.command("criteria")
 def list_criteria(
-    ids: Annotated[Optional[list[str]], typer.Argument(help="Only these criteria (e.g. IN6 EX10).", show_default=False)] = None,  # noqa: UP045
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Only these criteria (e.g. IN6 EX10).", show_default=False),
+    ] = None,
     criteria: CriteriaOption = None,
 ) -> None:
     """List the criteria of a criteria set: id, type and title."""

@@ -49,7 +49,6 @@ from screen.trace import (
 )
 from screen.vocabulary import Vocabulary
 
-
 _UNSCALED = Conversion(multiply=Decimal(1))
 
 
@@ -93,8 +92,8 @@ def window_start(context: Context, period: Period) -> datetime.date:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: a == b and type(a) is not bool or a is b,
-    "ne": lambda a, b: not (a == b and type(a) is not bool or a is b),
+    "eq": lambda a, b: (a == b and type(a) is not bool) or a is b,
+    "ne": lambda a, b: not ((a == b and type(a) is not bool) or a is b),
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
     "gt": lambda a, b: a > b,
@@ -172,7 +171,11 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
         resolved = vocabulary.resolve(name)
         if resolved is None:
             unrecognized.append(name)
-        elif (targets & resolved.generics) if targets is not None else (node.has_class in resolved.classes):
+        elif (
+            (targets & resolved.generics)
+            if targets is not None
+            else (node.has_class in resolved.classes)
+        ):
             matched.append(name)
     truth: Truth = True if matched else (None if unrecognized else False)
     suggestions = tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized)
@@ -266,7 +269,9 @@ def _names(items: list[Any]) -> tuple[str, ...]:
     for item in items:
         name = ""
         for value in getattr(item, "__dict__", {}).values():
-            if isinstance(value, str) or (isinstance(value, list) and value and isinstance(value[0], str)):
+            if isinstance(value, str) or (
+                isinstance(value, list) and value and isinstance(value[0], str)
+            ):
                 name = value if isinstance(value, str) else ", ".join(value)
                 break
         names.append(name)
@@ -289,7 +294,9 @@ def _count(node: Count, scope: Any, context: Context) -> Trace:
     children = _each(node.where, items, context)
     low = sum(c.truth is True for c in children)
     high = low + sum(c.truth is None for c in children)
-    return Trace(node, compare_range(low, high, node.op, node.value), Tally(node.count, low, high), children)
+    return Trace(
+        node, compare_range(low, high, node.op, node.value), Tally(node.count, low, high), children
+    )
 
 
 def _latest(node: Latest, scope: Any, context: Context) -> Trace:

@@ -59,7 +59,10 @@ def load_criteria(path: Path | None = None) -> Criteria:
     findings = check_criteria(rules, Patient)
     if findings:
         raise InputError(
-            [Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)) for loc, message in findings]
+            [
+                Problem(message, source, yamlio.line_of(text, loc), _dotted(loc))
+                for loc, message in findings
+            ]
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Criteria(rules, Vocabulary.from_criteria(rules), source, digest)
@@ -88,10 +91,15 @@ def validate_patient(
     except ValidationError as exc:
         raise InputError(problems_from(exc, data, text, source, Patient)) from None
     screening = as_of or patient.screening_date or today
-    findings = list(_late_dates(patient, screening)) + list(_bad_units(patient, criteria.vocabulary))
+    findings = list(_late_dates(patient, screening)) + list(
+        _bad_units(patient, criteria.vocabulary)
+    )
     if findings:
         raise InputError(
-            [Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)) for loc, message in findings]
+            [
+                Problem(message, source, yamlio.line_of(text, loc), _dotted(loc))
+                for loc, message in findings
+            ]
         )
     return patient, screening
 
@@ -103,7 +111,9 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return out
 
 
-def _late_dates(record: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _late_dates(
+    record: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every date after the screening date: no record may speak of the future."""
     if isinstance(record, BaseModel):
         for name in type(record).model_fields:
@@ -111,12 +121,13 @@ def _late_dates(record: Any, screening: datetime.date, loc: tuple[str | int, ...
     elif isinstance(record, list):
         for index, item in enumerate(record):
             yield from _late_dates(item, screening, (*loc, index))
-    elif isinstance(record, datetime.date) and record > screening:
-        if loc != ("screening_date",):
-            yield loc, f"date {record} is after the screening date {screening}"
+    elif isinstance(record, datetime.date) and record > screening and loc != ("screening_date",):
+        yield loc, f"date {record} is after the screening date {screening}"
 
 
-def _bad_units(patient: Patient, vocabulary: Vocabulary) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _bad_units(
+    patient: Patient, vocabulary: Vocabulary
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """A lab unit the criteria do not accept for that analyte is invalid input."""
     if patient.labs is None:
         return
@@ -131,8 +142,15 @@ def _bad_units(patient: Patient, vocabulary: Vocabulary) -> Iterator[tuple[tuple
         for index, result in enumerate(series):
             code = vocabulary.ucum(result.unit)
             if code not in accepted:
-                loc: tuple[str | int, ...] = ("labs", analyte, index, "unit") if isinstance(results, list) else ("labs", analyte, "unit")
-                yield loc, f"unit {result.unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})"
+                loc: tuple[str | int, ...] = (
+                    ("labs", analyte, index, "unit")
+                    if isinstance(results, list)
+                    else ("labs", analyte, "unit")
+                )
+                yield (
+                    loc,
+                    f"unit {result.unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})",
+                )
 
 
 def problems_from(
@@ -157,13 +175,17 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     path: list[str | int] = []
     current = data
     for step in loc:
-        if isinstance(current, dict) and step in current:
+        if (isinstance(current, dict) and step in current) or (
+            isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
+        ):
             current = current[step]
             path.append(step)
-        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
-            current = current[step]
-            path.append(step)
-        elif isinstance(current, dict) and isinstance(step, str) and step not in current and step == loc[-1]:
+        elif (
+            isinstance(current, dict)
+            and isinstance(step, str)
+            and step not in current
+            and step == loc[-1]
+        ):
             path.append(step)  # a required field that is missing
     return tuple(path)
 
@@ -179,7 +201,11 @@ def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> 
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     if kind in ("literal_error", "enum") or "Input should be" in message:
-        message = f"{message} (got {error['input']!r})" if not isinstance(error["input"], dict | list) else message
+        message = (
+            f"{message} (got {error['input']!r})"
+            if not isinstance(error["input"], dict | list)
+            else message
+        )
     return message
 
 

@@ -11,11 +11,41 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from screen.rules import AllOf, AnyOf, Compare, Count, Drug, Exists, Latest, Not, Recent, Sum, Window
+from screen.rules import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Count,
+    Drug,
+    Exists,
+    Latest,
+    Not,
+    Recent,
+    Sum,
+    Window,
+)
 from screen.trace import AgeFound, DrugMatch, FieldValue, Items, Observation, Tally, Total, Trace
 
-SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in"}
-NEGATION = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "in": "not_in", "not_in": "in"}
+SYMBOL = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "in": "in",
+    "not_in": "not in",
+}
+NEGATION = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "ge",
+    "le": "gt",
+    "gt": "le",
+    "ge": "lt",
+    "in": "not_in",
+    "not_in": "in",
+}
 
 
 def num(value: Any) -> str:
@@ -23,7 +53,9 @@ def num(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return text(value)
     if isinstance(value, Decimal):
-        value = value.quantize(Decimal("0.0001")) if value == value.to_integral() or abs(value.as_tuple().exponent) > 4 else value  # type: ignore[operator]
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:
+            value = value.quantize(Decimal("0.0001"))
         shown = format(value.normalize(), "f")
     else:
         shown = f"{value:.4f}".rstrip("0").rstrip(".")
@@ -60,12 +92,14 @@ def decisive(trace: Trace) -> list[Trace]:
     """The children that settled a combinator's truth."""
     node, truth = trace.node, trace.truth
     if isinstance(node, AllOf | Exists | Count | Latest | Sum):
-        wanted = False if isinstance(node, AllOf) else True
+        wanted = not isinstance(node, AllOf)
         if isinstance(node, Latest | Count | Sum):
             return [c for c in trace.children if c.truth is None] if truth is None else []
         if truth is None:
             return [c for c in trace.children if c.truth is None]
-        return [c for c in trace.children if c.truth is wanted] or ([] if isinstance(node, Exists) else list(trace.children))
+        return [c for c in trace.children if c.truth is wanted] or (
+            [] if isinstance(node, Exists) else list(trace.children)
+        )
     if isinstance(node, AnyOf):
         if truth is None:
             return [c for c in trace.children if c.truth is None]
@@ -82,7 +116,9 @@ def facts(trace: Trace) -> list[str]:
     if isinstance(node, Exists | Latest):
         inner = [f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace)]
         if isinstance(node, Latest):
-            return [f"{own} ({_item(trace, c)}): {', '.join(facts(c))}" for c in trace.children] or [own]
+            return [
+                f"{own} ({_item(trace, c)}): {', '.join(facts(c))}" for c in trace.children
+            ] or [own]
         return inner or [own]
     if isinstance(node, Count | Sum) and trace.truth is None:
         return [own, *(f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace))]
@@ -112,14 +148,20 @@ def fact(trace: Trace) -> str:
             amount, unit = node.within.amount
             inside = "within" if truth else "not within"
             return f"{label} on {evidence.date} ({days(evidence.days_before)}, {inside} {amount} {unit})"
-        return f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
+        return (
+            f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
+        )
     if isinstance(evidence, Observation):
         return _observation_fact(node, truth, evidence)
     if isinstance(evidence, Tally):
         label = label_of(node, node.count)
         if evidence.low is None:
             return f"{label}: {node.count} not recorded"
-        counted = num(evidence.low) if evidence.low == evidence.high else f"{evidence.low} to {evidence.high}"
+        counted = (
+            num(evidence.low)
+            if evidence.low == evidence.high
+            else f"{evidence.low} to {evidence.high}"
+        )
         return f"{label}: {counted} ({symbol(node.op, truth)} {text(node.value)})"
     if isinstance(evidence, Total):
         return _total_fact(node, truth, evidence)
@@ -136,7 +178,9 @@ def fact(trace: Trace) -> str:
             return f"{label}: {path} not recorded"
         if isinstance(node, Latest):
             return label
-        return f"{label}: none" + (f" among {evidence.count} recorded" if evidence.count else " recorded")
+        return f"{label}: none" + (
+            f" among {evidence.count} recorded" if evidence.count else " recorded"
+        )
     return label_of(node, type(node).__name__)
 
 
@@ -147,7 +191,9 @@ def _field_fact(node: Any, truth: bool | None, evidence: FieldValue) -> str:
     if evidence.factor_of is not None or node.factor is not None:
         if evidence.scaled is None:
             return f"{label}: no {node.factor.table} factor for {evidence.factor_of!r}"
-        arithmetic = f"{num(evidence.value)} {evidence.factor_of} {evidence.factor} = {num(evidence.scaled)}"
+        arithmetic = (
+            f"{num(evidence.value)} {evidence.factor_of} {evidence.factor} = {num(evidence.scaled)}"
+        )
         return f"{label} {arithmetic} {symbol(node.op, truth)} {num(node.value)}"
     if node.op in ("eq", "ne"):
         return f"{label}: {text(evidence.value)}"
@@ -163,7 +209,10 @@ def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
         return f"{label}: not recorded"
     wanted = node.has_class if node.has_class is not None else " or ".join(node.is_ or [])
     if truth is None:
-        hints = [f"{n!r}" + (f" (did you mean {', '.join(s)}?)" if s else "") for n, s in evidence.suggestions]
+        hints = [
+            f"{n!r}" + (f" (did you mean {', '.join(s)}?)" if s else "")
+            for n, s in evidence.suggestions
+        ]
         return f"{label} {text(evidence.names)}: unrecognized drug name {', '.join(hints)}"
     if truth:
         return f"{label} {text(evidence.names)} include {wanted} ({text(evidence.matched)})"
@@ -175,7 +224,11 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
     if evidence.date is None:
         if evidence.recorded == 0:
             return f"{label}: not recorded"
-        if evidence.not_admitted and evidence.latest_date and evidence.latest_date >= evidence.window_start:
+        if (
+            evidence.not_admitted
+            and evidence.latest_date
+            and evidence.latest_date >= evidence.window_start
+        ):
             return f"{label}: no admissible measurement (by {evidence.not_admitted}, not accepted)"
         return (
             f"{label}: none on or after {evidence.window_start} (the latest, {evidence.latest_date},"
@@ -191,7 +244,9 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
         return f"{label} {shown} {when}: unit {unit} cannot be converted to {target}"
     if evidence.unit and evidence.compared_unit and evidence.unit != evidence.compared_unit:
         shown += f" (= {num(evidence.converted)}{_unit(target)})"
-    return f"{label} {shown} {when} {symbol(node.op, truth)} {num(evidence.threshold)}{_unit(target)}"
+    return (
+        f"{label} {shown} {when} {symbol(node.op, truth)} {num(evidence.threshold)}{_unit(target)}"
+    )
 
 
 def _unit(unit: str) -> str:
@@ -206,12 +261,22 @@ def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
     parts = []
     for term in counted:
         name = f"{term.name} " if term.name else ""
-        factor = "" if node.factor is None else (f" {term.factor}" if term.factor is not None else " x ?")
+        factor = (
+            ""
+            if node.factor is None
+            else (f" {term.factor}" if term.factor is not None else " x ?")
+        )
         parts.append(f"{name}{num(term.amount)}{factor}")
     unit = _unit(node.unit or "")
     if evidence.high is None or evidence.low != evidence.high:
-        unknown = [t.name or f"#{t.item + 1}" for t in counted if t.factor is None or t.counted is None]
-        note = f" (no factor for {', '.join(unknown)})" if node.factor is not None else " (some entries unrecognized)"
+        unknown = [
+            t.name or f"#{t.item + 1}" for t in counted if t.factor is None or t.counted is None
+        ]
+        note = (
+            f" (no factor for {', '.join(unknown)})"
+            if node.factor is not None
+            else " (some entries unrecognized)"
+        )
         total = f"at least {num(evidence.low)}"
         return f"{label}: {' + '.join(parts) or '0'} = {total}{unit}{note} {symbol(node.op, truth) if truth is not None else 'vs'} {num(node.value)}{unit}"
     return f"{label}: {' + '.join(parts) or 'none'} = {num(evidence.low)}{unit} {symbol(node.op, truth)} {num(node.value)}{unit}"
@@ -238,7 +303,11 @@ def needs(trace: Trace, prefix: str = "") -> list[str]:
         path = evidence.path
         found = [n for c in decisive(trace) for n in needs(c, f"{prefix}{path}[{(c.item or 0)}].")]
         if isinstance(node, Sum):
-            found += [f"a known {node.factor.table} factor for {t.name!r}" for t in evidence.terms if t.factor is None and node.factor]
+            found += [
+                f"a known {node.factor.table} factor for {t.name!r}"
+                for t in evidence.terms
+                if t.factor is None and node.factor
+            ]
         return found
     if isinstance(evidence, FieldValue):
         if evidence.value is None:
@@ -247,7 +316,9 @@ def needs(trace: Trace, prefix: str = "") -> list[str]:
     if isinstance(evidence, DrugMatch):
         if not evidence.names:
             return [f"{prefix}{evidence.path}"]
-        return [f"a recognized drug name instead of {', '.join(repr(n) for n in evidence.unrecognized)} in {prefix}{evidence.path}"]
+        return [
+            f"a recognized drug name instead of {', '.join(repr(n) for n in evidence.unrecognized)} in {prefix}{evidence.path}"
+        ]
     if isinstance(node, Window):
         return [f"{prefix}{node.date}"]
     if isinstance(evidence, Observation):

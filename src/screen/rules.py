@@ -11,7 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 Scalar = bool | int | float | str
@@ -219,9 +227,7 @@ Node = Annotated[
     Discriminator(
         _node_kind,
         custom_error_type="unknown_node",
-        custom_error_message=(
-            "not a rule node: it needs one of the keys " + ", ".join(NODE_KEYS)
-        ),
+        custom_error_message=("not a rule node: it needs one of the keys " + ", ".join(NODE_KEYS)),
     ),
 ]
 

@@ -47,4 +47,6 @@ def screen_file(
             problems=exc.problems,
         )
     outcomes = evaluate(criteria.rules.criteria, criteria.vocabulary, patient, screening_date)
-    return Report(patient.patient_id, source, screening_date, verdict_of(outcomes), stamp(criteria), outcomes)
+    return Report(
+        patient.patient_id, source, screening_date, verdict_of(outcomes), stamp(criteria), outcomes
+    )

@@ -150,10 +150,12 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if key_node.value == str(step):
-                return value_node  # type: ignore[no-any-return]
+                found: yaml.Node = value_node
+                return found
         return None
     if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        return node.value[step] if 0 <= step < len(node.value) else None  # type: ignore[no-any-return]
+        items: list[yaml.Node] = node.value
+        return items[step] if 0 <= step < len(items) else None
     return None
 
 

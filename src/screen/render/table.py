@@ -45,7 +45,9 @@ def patient_view(report: Report) -> RenderableType:
     if report.unknown:
         verdict.append(f"  unknown: {', '.join(report.unknown)}", style="yellow")
     stamp = report.criteria_set
-    criteria_line = Text(f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", style="dim")
+    criteria_line = Text(
+        f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", style="dim"
+    )
     table = Table(show_lines=False, expand=False, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("criterion", ratio=2)

@@ -1,0 +1,63 @@
+"""Shared fixtures: the bundled criteria (loaded once) and the eligible example as a base."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from screen.load import Criteria, load_criteria
+from screen.report import Report
+from screen.screening import screen_file
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "patients"
+TODAY = datetime.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="session")
+def criteria() -> Criteria:
+    return load_criteria()
+
+
+@pytest.fixture(scope="session")
+def _eligible() -> dict[str, Any]:
+    return yaml.safe_load((EXAMPLES / "eligible.yaml").read_text())
+
+
+@pytest.fixture
+def eligible(_eligible: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(_eligible)
+
+
+def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `patch` into `base`: mappings merge, anything else replaces."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and value:
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def remove(record: dict[str, Any], dotted: str) -> None:
+    *parents, last = dotted.split(".")
+    for step in parents:
+        record = record[step]
+    del record[last]
+
+
+@pytest.fixture
+def screen_record(tmp_path: Path, criteria: Criteria):  # type: ignore[no-untyped-def]
+    """Write a record to a file and screen it, as the CLI would."""
+
+    def run(record: dict[str, Any], as_of: datetime.date | None = None, name: str = "p.yaml") -> Report:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+        return screen_file(path, criteria, as_of, TODAY)
+
+    return run

@@ -1,0 +1,44 @@
+"""Data-driven cases: tests/cases/*.yaml, each a change to the eligible example and the
+statuses expected. Criteria not named in `expect` must still pass, so a case also pins that
+a change touches nothing else. Add a case without writing Python."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import merge, remove
+
+CASES = Path(__file__).parent / "cases"
+
+
+def _cases() -> list[Any]:
+    params = []
+    for file in sorted(CASES.glob("*.yaml")):
+        for case in yaml.safe_load(file.read_text())["cases"]:
+            params.append(pytest.param(case, id=f"{file.stem}: {case['name']}"))
+    return params
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any) -> None:
+    record = merge(eligible, case.get("set", {}))
+    for dotted in case.get("remove", []):
+        remove(record, dotted)
+    as_of = case.get("as_of")
+    report = screen_record(record, as_of if isinstance(as_of, datetime.date) else None)
+    assert report.problems == [], [str(p) for p in report.problems]
+    statuses = {o.criterion.id: o.status for o in report.outcomes}
+    expected = {cid: "pass" for cid in statuses} | case["expect"]
+    assert statuses == expected
+    fragment = case.get("reason_contains")
+    if fragment is not None:
+        (only,) = case["expect"]
+        reason = report.to_dict()["results"][[o.criterion.id for o in report.outcomes].index(only)]["reason"]
+        assert fragment in reason
+    if "verdict" in case:
+        assert report.verdict == case["verdict"]
