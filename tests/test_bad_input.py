@@ -1,0 +1,138 @@
+"""Bad patient files: verdict error, one problem per fault naming file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screen.load import Criteria
+from screen.screening import screen_file
+from tests.conftest import TODAY, EXAMPLES
+
+
+def _screen_text(tmp_path: Path, criteria: Criteria, text: str | bytes) -> Any:
+    path = tmp_path / "bad.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return screen_file(path, criteria, None, TODAY)
+
+
+def _eligible_text() -> str:
+    return (EXAMPLES / "eligible.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "message"),
+    [
+        ("ecog: 1", "ecog: 7", 20, "ecog", "less than or equal to 5"),
+        ("lvef: {percent: 61,", "lvef: {percent: 140,", 27, "lvef.percent", "less than or equal to 100"),
+        ("lvef: {percent: 61,", "lvef_percent: 61\nlvef: {percent: 61,", 27, "lvef_percent", "did you mean 'lvef'"),
+        ("ecog: 1", "ecog: '1'", 20, "ecog", "valid integer"),
+        ("  platelets:       {value: 210,  unit: \"10*9/L\",", "  platelets:       {value: 210,  unit: \"g/dL\",", 33, "labs.platelets.unit", "not a unit of platelets"),
+        ("{value: 3.2,  unit: \"10*9/L\", date: 2026-11-12}", "{value: 3.2,  unit: \"10*9/L\", date: 2026-11-25}", 32, "labs.neutrophils.date", "after the screening date"),
+        ("patient_id: JP-0001\n", "", None, "patient_id", "required"),
+        ("  - {agent: epirubicin, cumulative_dose_mg_m2: 400}", "  - {agent: epirubicin, cumulative_dose_mg_m2: -5}", 59, "anthracyclines[0].cumulative_dose_mg_m2", "greater than or equal to 0"),
+        ("sex: female", "sex: F", 4, "sex", "'female' or 'male'"),
+    ],
+)
+def test_invalid_field_is_an_error_with_line_and_field(
+    tmp_path: Path, criteria: Criteria, old: str, new: str, line: int | None, field: str, message: str
+) -> None:
+    text = _eligible_text()
+    assert old in text
+    changed = text.replace(old, new, 1)
+    if line is not None:  # the line where the changed text's first line now stands
+        first = new.splitlines()[0] if new else None
+        line = next(i for i, text_line in enumerate(changed.splitlines(), 1) if first and first in text_line) if first else None
+    report = _screen_text(tmp_path, criteria, changed)
+    assert report.verdict == "error"
+    assert report.outcomes == []
+    problem = next(p for p in report.problems if p.field == field)
+    assert message in problem.message
+    if line is not None:
+        assert problem.line == line
+    assert problem.location.startswith(str(tmp_path / "bad.yaml"))
+
+
+def test_misspelt_lab_gets_a_suggestion(tmp_path: Path, criteria: Criteria) -> None:
+    text = _eligible_text().replace("  neutrophils:", "  neutrophil:", 1)
+    (problem,) = _screen_text(tmp_path, criteria, text).problems
+    assert problem.field == "labs.neutrophil"
+    assert "did you mean 'neutrophils'" in problem.message
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path: Path, criteria: Criteria) -> None:
+    text = _eligible_text().replace("ecog: 1", "ecog: 9").replace("nursing: false", "nursing: maybe")
+    fields = {p.field for p in _screen_text(tmp_path, criteria, text).problems}
+    assert {"ecog", "nursing"} <= fields
+
+
+def test_patient_id_is_kept_when_the_record_is_invalid(tmp_path: Path, criteria: Criteria) -> None:
+    report = _screen_text(tmp_path, criteria, _eligible_text().replace("ecog: 1", "ecog: 9"))
+    assert report.patient_id == "JP-0001"
+    assert report.to_dict()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("patient_id: A\necog: 0\necog: 1\n", "duplicate key 'ecog' (first at line 2, again at line 3)", 3),
+        ("patient_id: A\nsex: [female\n", "invalid YAML", None),
+        ("- patient_id: A\n", "top level must be a mapping", 1),
+        ("just text\n", "top level must be a mapping", 1),
+        ("", "empty", None),
+        ("patient_id: A\n---\npatient_id: B\n", "several YAML documents", None),
+        ("patient_id: !!python/object/apply:os.system ['true']\n", "tag not allowed", 1),
+        ("patient_id: A\nbirth_date: 2026-02-30\n", "invalid date", 2),
+        ("a: &a [1, 2]\nb: *a\npatient_id: A\n", "aliases are not allowed", 1),
+    ],
+)
+def test_yaml_hazards_are_clean_errors(
+    tmp_path: Path, criteria: Criteria, text: str, message: str, line: int | None
+) -> None:
+    report = _screen_text(tmp_path, criteria, text)
+    assert report.verdict == "error"
+    (problem,) = report.problems
+    assert message in problem.message
+    if line is not None:
+        assert problem.line == line
+
+
+def test_non_utf8_bytes_are_an_error_naming_the_line(tmp_path: Path, criteria: Criteria) -> None:
+    report = _screen_text(tmp_path, criteria, b"patient_id: A\nsex: f\xe9male\n")
+    (problem,) = report.problems
+    assert "not UTF-8" in problem.message and problem.line == 2
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, criteria: Criteria) -> None:
+    report = _screen_text(tmp_path, criteria, "patient_id: A\n" + "# padding\n" * 120_000)
+    assert "over the limit" in report.problems[0].message
+
+
+def test_missing_file_is_an_error(tmp_path: Path, criteria: Criteria) -> None:
+    report = screen_file(tmp_path / "nope.yaml", criteria, None, TODAY)
+    assert report.verdict == "error" and "cannot read" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("record_patch", "message"),
+    [
+        ("informed_consent:\n  signed: true\n", "a signed consent needs its date"),
+        (
+            "corticosteroids:\n  - {agent: prednisolone, daily_dose_mg: 5, route: oral, start: 2026-01-01, end: 2026-02-01, ongoing: true}\n",
+            "ongoing cannot have an end date",
+        ),
+        (
+            "prior_regimens:\n  - {agents: [docetaxel], setting: advanced, start: 2025-01-01, end: 2024-01-01}\n",
+            "before start",
+        ),
+    ],
+)
+def test_inconsistent_records_are_errors(tmp_path: Path, criteria: Criteria, record_patch: str, message: str) -> None:
+    report = _screen_text(tmp_path, criteria, "patient_id: A\nscreening_date: 2026-11-20\n" + record_patch)
+    assert report.verdict == "error"
+    assert any(message in p.message for p in report.problems)

@@ -1,0 +1,135 @@
+"""The command line against its contract: exit codes, JSON report, CSV log, --output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from screen.cli import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_eligible_patient_exits_0_and_reports_every_criterion_in_protocol_order() -> None:
+    code, out, _ = run("check", str(EXAMPLES / "eligible.yaml"), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "eligible"
+    ids = [r["id"] for r in report["results"]]
+    assert ids == [f"IN{i}" for i in range(1, 10)] + [f"EX{i}" for i in range(1, 23)]
+    assert set(report) >= {"patient_id", "source", "as_of", "verdict", "criteria_set", "results", "missing", "errors"}
+    assert set(report["criteria_set"]) == {"id", "version", "sha256"} and report["criteria_set"]["id"] == "JBCRG-M05"
+    in6 = report["results"][5]
+    assert in6["text"].startswith("Left Ventricular Ejection Fraction (LVEF) > 50% at baseline")
+    assert in6["reason"] == "LVEF 61% by ECHO on 2026-11-10 (10 days before) > 50%"
+
+
+def test_ineligible_exits_1() -> None:
+    code, out, _ = run("check", str(EXAMPLES / "ineligible-anthracycline.yaml"), "-f", "json")
+    assert code == 1
+    assert json.loads(out)["verdict"] == "ineligible"
+
+
+def test_incomplete_exits_1_and_lists_missing_data() -> None:
+    code, out, _ = run("check", str(EXAMPLES / "incomplete-prescreening.yaml"), "-f", "json")
+    report = json.loads(out)
+    assert code == 1 and report["verdict"] == "incomplete"
+    assert "IN9: informed_consent.signed" in report["missing"]
+    assert "IN6: lvef by ECHO or MUGA dated 2026-10-23 or later" in report["missing"]
+
+
+def test_an_invalid_file_among_good_ones_exits_3_and_the_others_are_screened(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("patient_id: X-1\necog: 9\n")
+    code, out, _ = run("check", str(EXAMPLES / "eligible.yaml"), str(bad), "-f", "json")
+    assert code == 3
+    first, second = json.loads(out)
+    assert first["verdict"] == "eligible"
+    assert second["verdict"] == "error" and second["results"] == [] and second["patient_id"] == "X-1"
+    assert second["errors"] == [
+        {"message": "Input should be less than or equal to 5 (got 9)", "location": f"{bad}:2 ecog"}
+    ]
+
+
+def test_csv_log_has_the_contract_columns() -> None:
+    code, out, _ = run("check", str(EXAMPLES), "-f", "csv")
+    assert code == 1
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:6] == ["patient_id", "source", "as_of", "verdict", "failed", "unknown"]
+    by_id = {row[0]: row for row in rows[1:]}
+    assert by_id["JP-0002"][3:6] == ["ineligible", "IN6 EX8", ""]
+    assert by_id["JP-0006"][3:6] == ["incomplete", "", "IN6 IN9 EX6 EX10"]
+    assert [row[1] for row in rows[1:]] == sorted(row[1] for row in rows[1:])
+
+
+def test_jsonl_gives_one_object_per_line() -> None:
+    _, out, _ = run("check", str(EXAMPLES), "-f", "jsonl")
+    lines = out.splitlines()
+    assert len(lines) == len(list(EXAMPLES.glob("*.yaml")))
+    assert all(json.loads(line)["patient_id"] for line in lines)
+
+
+def test_as_of_overrides_the_screening_date() -> None:
+    code, out, _ = run("check", str(EXAMPLES / "eligible.yaml"), "--as-of", "2026-12-20", "-f", "json")
+    report = json.loads(out)
+    assert report["as_of"] == "2026-12-20"
+    statuses = {r["id"]: r["status"] for r in report["results"]}
+    assert statuses["IN6"] == "unknown" and statuses["EX10"] == "unknown"  # LVEF and labs now stale
+    assert code == 1
+
+
+def test_a_bad_as_of_is_a_usage_error() -> None:
+    code, _, err = run("check", str(EXAMPLES / "eligible.yaml"), "--as-of", "20/11/2026")
+    assert code == 2 and "not a date" in err
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run("check", "--frobnicate")[0] == 2
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    target = tmp_path / "log.csv"
+    code, out, _ = run("check", str(EXAMPLES), "-f", "csv", "--output", str(target))
+    assert code == 1 and out == ""
+    assert target.read_text().startswith("patient_id,source,as_of,verdict,failed,unknown\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]  # no temporary file left behind
+
+
+def test_invalid_criteria_file_exits_3_with_its_lines(tmp_path: Path) -> None:
+    broken = tmp_path / "criteria.yaml"
+    broken.write_text((Path(__file__).parents[1] / "criteria" / "precious.yaml").read_text().replace("field: ecog,", "field: ecgo,"))
+    code, out, err = run("check", str(EXAMPLES / "eligible.yaml"), "--criteria", str(broken))
+    assert code == 3 and out == ""
+    assert f"{broken}:" in err and "no field 'ecgo' (did you mean 'ecog'?)" in err
+
+
+def test_table_view_puts_the_verdict_first_and_lists_missing(tmp_path: Path) -> None:
+    code, out, _ = run("check", str(EXAMPLES / "incomplete-prescreening.yaml"))
+    assert code == 1
+    assert out.index("Verdict: INCOMPLETE") < out.index("IN1")
+    assert "Missing data" in out and "informed_consent.signed" in out
+
+
+def test_criteria_lists_the_set() -> None:
+    code, out, _ = run("criteria", "IN6", "EX10")
+    assert code == 0 and "Adequate cardiac function" in out and "IN1 " not in out
+
+
+@pytest.mark.parametrize("args", [["--version"], ["check", "--help"]])
+def test_python_dash_m_is_the_same_program(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "screen", *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout
+    assert "Traceback" not in result.stderr
