@@ -26,7 +26,9 @@ CHECK_TABLE = [sys.executable, "-m", "screen", "check", str(PATIENT)]
 
 def timed(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, env={**os.environ, "NO_COLOR": "1"})
+    subprocess.run(
+        command, stdout=subprocess.DEVNULL, check=False, env={**os.environ, "NO_COLOR": "1"}
+    )
     return time.perf_counter() - start
 
 
@@ -34,7 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
     runs = parser.parse_args().runs
-    samples: dict[str, list[float]] = {"baseline": [], "check --format json": [], "check (table)": []}
+    samples: dict[str, list[float]] = {
+        "baseline": [],
+        "check --format json": [],
+        "check (table)": [],
+    }
     for command in (BASELINE, CHECK, CHECK_TABLE):  # warm the file cache and .pyc files
         timed(command)
     for _ in range(runs):

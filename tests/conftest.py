@@ -55,7 +55,9 @@ def remove(record: dict[str, Any], dotted: str) -> None:
 def screen_record(tmp_path: Path, criteria: Criteria):  # type: ignore[no-untyped-def]
     """Write a record to a file and screen it, as the CLI would."""
 
-    def run(record: dict[str, Any], as_of: datetime.date | None = None, name: str = "p.yaml") -> Report:
+    def run(
+        record: dict[str, Any], as_of: datetime.date | None = None, name: str = "p.yaml"
+    ) -> Report:
         path = tmp_path / name
         path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
         return screen_file(path, criteria, as_of, TODAY)

@@ -9,7 +9,7 @@ import pytest
 
 from screen.load import Criteria
 from screen.screening import screen_file
-from tests.conftest import TODAY, EXAMPLES
+from tests.conftest import EXAMPLES, TODAY
 
 
 def _screen_text(tmp_path: Path, criteria: Criteria, text: str | bytes) -> Any:
@@ -29,25 +29,69 @@ def _eligible_text() -> str:
     ("old", "new", "line", "field", "message"),
     [
         ("ecog: 1", "ecog: 7", 20, "ecog", "less than or equal to 5"),
-        ("lvef: {percent: 61,", "lvef: {percent: 140,", 27, "lvef.percent", "less than or equal to 100"),
-        ("lvef: {percent: 61,", "lvef_percent: 61\nlvef: {percent: 61,", 27, "lvef_percent", "did you mean 'lvef'"),
+        (
+            "lvef: {percent: 61,",
+            "lvef: {percent: 140,",
+            27,
+            "lvef.percent",
+            "less than or equal to 100",
+        ),
+        (
+            "lvef: {percent: 61,",
+            "lvef_percent: 61\nlvef: {percent: 61,",
+            27,
+            "lvef_percent",
+            "did you mean 'lvef'",
+        ),
         ("ecog: 1", "ecog: '1'", 20, "ecog", "valid integer"),
-        ("  platelets:       {value: 210,  unit: \"10*9/L\",", "  platelets:       {value: 210,  unit: \"g/dL\",", 33, "labs.platelets.unit", "not a unit of platelets"),
-        ("{value: 3.2,  unit: \"10*9/L\", date: 2026-11-12}", "{value: 3.2,  unit: \"10*9/L\", date: 2026-11-25}", 32, "labs.neutrophils.date", "after the screening date"),
+        (
+            '  platelets:       {value: 210,  unit: "10*9/L",',
+            '  platelets:       {value: 210,  unit: "g/dL",',
+            33,
+            "labs.platelets.unit",
+            "not a unit of platelets",
+        ),
+        (
+            '{value: 3.2,  unit: "10*9/L", date: 2026-11-12}',
+            '{value: 3.2,  unit: "10*9/L", date: 2026-11-25}',
+            32,
+            "labs.neutrophils.date",
+            "after the screening date",
+        ),
         ("patient_id: JP-0001\n", "", None, "patient_id", "required"),
-        ("  - {agent: epirubicin, cumulative_dose_mg_m2: 400}", "  - {agent: epirubicin, cumulative_dose_mg_m2: -5}", 59, "anthracyclines[0].cumulative_dose_mg_m2", "greater than or equal to 0"),
+        (
+            "  - {agent: epirubicin, cumulative_dose_mg_m2: 400}",
+            "  - {agent: epirubicin, cumulative_dose_mg_m2: -5}",
+            59,
+            "anthracyclines[0].cumulative_dose_mg_m2",
+            "greater than or equal to 0",
+        ),
         ("sex: female", "sex: F", 4, "sex", "'female' or 'male'"),
     ],
 )
 def test_invalid_field_is_an_error_with_line_and_field(
-    tmp_path: Path, criteria: Criteria, old: str, new: str, line: int | None, field: str, message: str
+    tmp_path: Path,
+    criteria: Criteria,
+    old: str,
+    new: str,
+    line: int | None,
+    field: str,
+    message: str,
 ) -> None:
     text = _eligible_text()
     assert old in text
     changed = text.replace(old, new, 1)
     if line is not None:  # the line where the changed text's first line now stands
         first = new.splitlines()[0] if new else None
-        line = next(i for i, text_line in enumerate(changed.splitlines(), 1) if first and first in text_line) if first else None
+        line = (
+            next(
+                i
+                for i, text_line in enumerate(changed.splitlines(), 1)
+                if first and first in text_line
+            )
+            if first
+            else None
+        )
     report = _screen_text(tmp_path, criteria, changed)
     assert report.verdict == "error"
     assert report.outcomes == []
@@ -66,7 +110,9 @@ def test_misspelt_lab_gets_a_suggestion(tmp_path: Path, criteria: Criteria) -> N
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path, criteria: Criteria) -> None:
-    text = _eligible_text().replace("ecog: 1", "ecog: 9").replace("nursing: false", "nursing: maybe")
+    text = (
+        _eligible_text().replace("ecog: 1", "ecog: 9").replace("nursing: false", "nursing: maybe")
+    )
     fields = {p.field for p in _screen_text(tmp_path, criteria, text).problems}
     assert {"ecog", "nursing"} <= fields
 
@@ -80,7 +126,11 @@ def test_patient_id_is_kept_when_the_record_is_invalid(tmp_path: Path, criteria:
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ("patient_id: A\necog: 0\necog: 1\n", "duplicate key 'ecog' (first at line 2, again at line 3)", 3),
+        (
+            "patient_id: A\necog: 0\necog: 1\n",
+            "duplicate key 'ecog' (first at line 2, again at line 3)",
+            3,
+        ),
         ("patient_id: A\nsex: [female\n", "invalid YAML", None),
         ("- patient_id: A\n", "top level must be a mapping", 1),
         ("just text\n", "top level must be a mapping", 1),
@@ -132,7 +182,11 @@ def test_missing_file_is_an_error(tmp_path: Path, criteria: Criteria) -> None:
         ),
     ],
 )
-def test_inconsistent_records_are_errors(tmp_path: Path, criteria: Criteria, record_patch: str, message: str) -> None:
-    report = _screen_text(tmp_path, criteria, "patient_id: A\nscreening_date: 2026-11-20\n" + record_patch)
+def test_inconsistent_records_are_errors(
+    tmp_path: Path, criteria: Criteria, record_patch: str, message: str
+) -> None:
+    report = _screen_text(
+        tmp_path, criteria, "patient_id: A\nscreening_date: 2026-11-20\n" + record_patch
+    )
     assert report.verdict == "error"
     assert any(message in p.message for p in report.problems)

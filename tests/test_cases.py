@@ -38,7 +38,9 @@ def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any
     fragment = case.get("reason_contains")
     if fragment is not None:
         (only,) = case["expect"]
-        reason = report.to_dict()["results"][[o.criterion.id for o in report.outcomes].index(only)]["reason"]
+        reason = report.to_dict()["results"][[o.criterion.id for o in report.outcomes].index(only)][
+            "reason"
+        ]
         assert fragment in reason
     if "verdict" in case:
         assert report.verdict == case["verdict"]

@@ -30,8 +30,20 @@ def test_eligible_patient_exits_0_and_reports_every_criterion_in_protocol_order(
     assert report["verdict"] == "eligible"
     ids = [r["id"] for r in report["results"]]
     assert ids == [f"IN{i}" for i in range(1, 10)] + [f"EX{i}" for i in range(1, 23)]
-    assert set(report) >= {"patient_id", "source", "as_of", "verdict", "criteria_set", "results", "missing", "errors"}
-    assert set(report["criteria_set"]) == {"id", "version", "sha256"} and report["criteria_set"]["id"] == "JBCRG-M05"
+    assert set(report) >= {
+        "patient_id",
+        "source",
+        "as_of",
+        "verdict",
+        "criteria_set",
+        "results",
+        "missing",
+        "errors",
+    }
+    assert (
+        set(report["criteria_set"]) == {"id", "version", "sha256"}
+        and report["criteria_set"]["id"] == "JBCRG-M05"
+    )
     in6 = report["results"][5]
     assert in6["text"].startswith("Left Ventricular Ejection Fraction (LVEF) > 50% at baseline")
     assert in6["reason"] == "LVEF 61% by ECHO on 2026-11-10 (10 days before) > 50%"
@@ -51,14 +63,18 @@ def test_incomplete_exits_1_and_lists_missing_data() -> None:
     assert "IN6: lvef by ECHO or MUGA dated 2026-10-23 or later" in report["missing"]
 
 
-def test_an_invalid_file_among_good_ones_exits_3_and_the_others_are_screened(tmp_path: Path) -> None:
+def test_an_invalid_file_among_good_ones_exits_3_and_the_others_are_screened(
+    tmp_path: Path,
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("patient_id: X-1\necog: 9\n")
     code, out, _ = run("check", str(EXAMPLES / "eligible.yaml"), str(bad), "-f", "json")
     assert code == 3
     first, second = json.loads(out)
     assert first["verdict"] == "eligible"
-    assert second["verdict"] == "error" and second["results"] == [] and second["patient_id"] == "X-1"
+    assert (
+        second["verdict"] == "error" and second["results"] == [] and second["patient_id"] == "X-1"
+    )
     assert second["errors"] == [
         {"message": "Input should be less than or equal to 5 (got 9)", "location": f"{bad}:2 ecog"}
     ]
@@ -83,7 +99,9 @@ def test_jsonl_gives_one_object_per_line() -> None:
 
 
 def test_as_of_overrides_the_screening_date() -> None:
-    code, out, _ = run("check", str(EXAMPLES / "eligible.yaml"), "--as-of", "2026-12-20", "-f", "json")
+    code, out, _ = run(
+        "check", str(EXAMPLES / "eligible.yaml"), "--as-of", "2026-12-20", "-f", "json"
+    )
     report = json.loads(out)
     assert report["as_of"] == "2026-12-20"
     statuses = {r["id"]: r["status"] for r in report["results"]}
@@ -110,7 +128,11 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
 
 def test_invalid_criteria_file_exits_3_with_its_lines(tmp_path: Path) -> None:
     broken = tmp_path / "criteria.yaml"
-    broken.write_text((Path(__file__).parents[1] / "criteria" / "precious.yaml").read_text().replace("field: ecog,", "field: ecgo,"))
+    broken.write_text(
+        (Path(__file__).parents[1] / "criteria" / "precious.yaml")
+        .read_text()
+        .replace("field: ecog,", "field: ecgo,")
+    )
     code, out, err = run("check", str(EXAMPLES / "eligible.yaml"), "--criteria", str(broken))
     assert code == 3 and out == ""
     assert f"{broken}:" in err and "no field 'ecgo' (did you mean 'ecog'?)" in err
@@ -130,6 +152,8 @@ def test_criteria_lists_the_set() -> None:
 
 @pytest.mark.parametrize("args", [["--version"], ["check", "--help"]])
 def test_python_dash_m_is_the_same_program(args: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "screen", *args], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "screen", *args], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout
     assert "Traceback" not in result.stderr

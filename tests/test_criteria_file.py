@@ -46,17 +46,33 @@ def _broken(tmp_path: Path, old: str, new: str) -> list[str]:
     [
         ("field: ecog, op: in", "field: ecgo, op: in", "no field 'ecgo' (did you mean 'ecog'?)"),
         ("field: ecog, op: in", "field: ecog, op: within", "op"),
-        ("recent: labs.platelets, label: platelets, within: {days: 28}, op: lt, value: 100, unit: \"10*9/L\"",
-         "recent: labs.platelets, label: platelets, within: {days: 28}, op: lt, value: 100, unit: g/dL",
-         "'g/dL' is not a unit of platelets"),
+        (
+            'recent: labs.platelets, label: platelets, within: {days: 28}, op: lt, value: 100, unit: "10*9/L"',
+            "recent: labs.platelets, label: platelets, within: {days: 28}, op: lt, value: 100, unit: g/dL",
+            "'g/dL' is not a unit of platelets",
+        ),
         ("  - id: IN8\n", "  - id: IN7\n", "duplicate criterion id 'IN7'"),
-        ("{drug: agents, is: pertuzumab}", "{drug: agents, is: pertuzumabb}", "'pertuzumabb' is not a drug of the vocabulary"),
-        ("{field: setting, op: eq, value: advanced}", "{field: setting, op: eq, value: advnced}", "'advnced' can never be the value of 'setting'"),
+        (
+            "{drug: agents, is: pertuzumab}",
+            "{drug: agents, is: pertuzumabb}",
+            "'pertuzumabb' is not a drug of the vocabulary",
+        ),
+        (
+            "{field: setting, op: eq, value: advanced}",
+            "{field: setting, op: eq, value: advnced}",
+            "'advnced' can never be the value of 'setting'",
+        ),
         ("has_class: cytotoxic}", "has_class: cytotoxix}", "unknown drug class 'cytotoxix'"),
-        ("logic: {field: nursing, op: eq, value: true, label: nursing}", "logic: {nursing: true}", "not a rule node"),
+        (
+            "logic: {field: nursing, op: eq, value: true, label: nursing}",
+            "logic: {nursing: true}",
+            "not a rule node",
+        ),
     ],
 )
-def test_static_check_names_the_problem_and_its_line(tmp_path: Path, old: str, new: str, expected: str) -> None:
+def test_static_check_names_the_problem_and_its_line(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
     problems = _broken(tmp_path, old, new)
     match = [p for p in problems if expected in p]
     assert match, problems

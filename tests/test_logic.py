@@ -14,7 +14,17 @@ truths = st.sampled_from([T, F, U])
 
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
-    [(T, T, T), (T, F, F), (T, U, U), (F, T, F), (F, F, F), (F, U, F), (U, T, U), (U, F, F), (U, U, U)],
+    [
+        (T, T, T),
+        (T, F, F),
+        (T, U, U),
+        (F, T, F),
+        (F, F, F),
+        (F, U, F),
+        (U, T, U),
+        (U, F, F),
+        (U, U, U),
+    ],
 )
 def test_and_truth_table(a: Truth, b: Truth, expected: Truth) -> None:
     assert all_of([a, b]) is expected
@@ -22,7 +32,17 @@ def test_and_truth_table(a: Truth, b: Truth, expected: Truth) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
-    [(T, T, T), (T, F, T), (T, U, T), (F, T, T), (F, F, F), (F, U, U), (U, T, T), (U, F, U), (U, U, U)],
+    [
+        (T, T, T),
+        (T, F, T),
+        (T, U, T),
+        (F, T, T),
+        (F, F, F),
+        (F, U, U),
+        (U, T, T),
+        (U, F, U),
+        (U, U, U),
+    ],
 )
 def test_or_truth_table(a: Truth, b: Truth, expected: Truth) -> None:
     assert any_of([a, b]) is expected

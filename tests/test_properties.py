@@ -36,7 +36,10 @@ def removable_paths(record: dict[str, Any], prefix: tuple[str, ...] = ()) -> lis
 
 def statuses(criteria: Criteria, record: dict[str, Any]) -> dict[str, str]:
     patient, as_of = validate_patient(record, "", "record", criteria, None, TODAY)
-    return {o.criterion.id: o.status for o in evaluate(criteria.rules.criteria, criteria.vocabulary, patient, as_of)}
+    return {
+        o.criterion.id: o.status
+        for o in evaluate(criteria.rules.criteria, criteria.vocabulary, patient, as_of)
+    }
 
 
 def without(record: dict[str, Any], paths: list[tuple[str, ...]]) -> dict[str, Any]:
@@ -70,7 +73,9 @@ def test_removing_data_only_ever_makes_criteria_unknown(name: str, data: st.Data
 
 def verdict_of_statuses(by_id: dict[str, str]) -> str:
     values = set(by_id.values())
-    return "ineligible" if "fail" in values else ("incomplete" if "unknown" in values else "eligible")
+    return (
+        "ineligible" if "fail" in values else ("incomplete" if "unknown" in values else "eligible")
+    )
 
 
 @settings(max_examples=40, deadline=None)

@@ -96,6 +96,10 @@ def did_you_mean(name: str, known: typing.Iterable[str]) -> str:
     """A hint naming the closest known names: similar spelling, or one begins the other."""
     names = list(known)
     close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
-    close += [n for n in names if n not in close and len(n) >= 3 and (name.startswith(n) or n.startswith(name))]
+    close += [
+        n
+        for n in names
+        if n not in close and len(n) >= 3 and (name.startswith(n) or n.startswith(name))
+    ]
     close = close[:2]
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
