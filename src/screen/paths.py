@@ -19,8 +19,13 @@ def patient_files(arguments: list[Path]) -> Iterator[Path]:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    """Files below `folder`; a folder that cannot be read is yielded itself, so that it
+    becomes an error row ("cannot read") instead of vanishing from the batch."""
     seen: set[tuple[int, int]] = set()
-    for root, dirs, files in os.walk(folder, followlinks=True):
+    unreadable: list[Path] = []
+    for root, dirs, files in os.walk(
+        folder, followlinks=True, onerror=lambda e: unreadable.append(Path(e.filename))
+    ):
         info = os.stat(root)
         if (info.st_dev, info.st_ino) in seen:
             dirs[:] = []
@@ -30,3 +35,4 @@ def _walk(folder: Path) -> Iterator[Path]:
         for name in files:
             if name.endswith(SUFFIXES) and not name.startswith("."):
                 yield Path(root) / name
+    yield from unreadable
