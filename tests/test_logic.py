@@ -81,3 +81,16 @@ def test_knowing_more_never_flips_a_decided_result(values: list[Truth], fills: l
         before = combine(values)
         if before is not None:
             assert combine(settled) is before
+
+
+def test_true_is_never_the_number_one() -> None:
+    from screen.engine import compare, compare_range
+
+    assert compare(1, "eq", True) is False and compare(True, "eq", True) is True
+    assert compare(0, "in", [False, 1]) is False
+    assert compare_range(2, 3, "in", [2, 3]) is True
+    assert compare_range(1, 3, "in", [2, 3]) is None
+    assert compare_range(4, 6, "in", [2, 3]) is False
+    assert (
+        compare_range(300, None, "gt", 360) is None and compare_range(361, None, "gt", 360) is True
+    )

@@ -36,9 +36,10 @@ Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str]
 
 
-def check_criteria(criteria: CriteriaSet, record: type[BaseModel]) -> list[Finding]:
+def check_criteria(
+    criteria: CriteriaSet, vocabulary: Vocabulary, record: type[BaseModel]
+) -> list[Finding]:
     """Every problem of the criteria set, each with its location in the document."""
-    vocabulary = Vocabulary.from_criteria(criteria)
     findings = list(_check_vocabulary(criteria))
     seen: dict[str, int] = {}
     root = FieldType("model", model=record)

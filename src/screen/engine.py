@@ -91,15 +91,22 @@ def window_start(context: Context, period: Period) -> datetime.date:
     return shift_back(context.as_of, amount, unit)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equality in which true is never the number 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: (a == b and type(a) is not bool) or a is b,
-    "ne": lambda a, b: not ((a == b and type(a) is not bool) or a is b),
+    "eq": _same,
+    "ne": lambda a, b: not _same(a, b),
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
     "gt": lambda a, b: a > b,
     "ge": lambda a, b: a >= b,
-    "in": lambda a, b: any(_COMPARE["eq"](a, x) for x in b),
-    "not_in": lambda a, b: not any(_COMPARE["eq"](a, x) for x in b),
+    "in": lambda a, b: any(_same(a, x) for x in b),
+    "not_in": lambda a, b: not any(_same(a, x) for x in b),
 }
 
 
@@ -126,9 +133,8 @@ def compare_range(low: Any, high: Any, op: str, threshold: Any) -> Truth:
         return False if not compare(low, op, threshold) else None
     if high is None or not isinstance(low, int) or high - low > 1000:
         return None
-    return logic.all_of(compare(n, op, threshold) for n in range(low, high + 1)) or (
-        None if logic.any_of(compare(n, op, threshold) for n in range(low, high + 1)) else False
-    )
+    results = [compare(n, op, threshold) for n in range(low, high + 1)]
+    return True if all(results) else (False if not any(results) else None)
 
 
 def _all(node: AllOf, scope: Any, context: Context) -> Trace:

@@ -56,7 +56,8 @@ def load_criteria(path: Path | None = None) -> Criteria:
         rules = CriteriaSet.model_validate(data)
     except ValidationError as exc:
         raise InputError(problems_from(exc, data, text, source, CriteriaSet)) from None
-    findings = check_criteria(rules, Patient)
+    vocabulary = Vocabulary.from_criteria(rules)
+    findings = check_criteria(rules, vocabulary, Patient)
     if findings:
         raise InputError(
             [
@@ -65,7 +66,7 @@ def load_criteria(path: Path | None = None) -> Criteria:
             ]
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Criteria(rules, Vocabulary.from_criteria(rules), source, digest)
+    return Criteria(rules, vocabulary, source, digest)
 
 
 def load_patient(

@@ -7,7 +7,6 @@ values and thresholds that settled the criterion and nothing else.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -89,22 +88,20 @@ def days(n: int | None) -> str:
 
 
 def decisive(trace: Trace) -> list[Trace]:
-    """The children that settled a combinator's truth."""
-    node, truth = trace.node, trace.truth
-    if isinstance(node, AllOf | Exists | Count | Latest | Sum):
-        wanted = not isinstance(node, AllOf)
-        if isinstance(node, Latest | Count | Sum):
-            return [c for c in trace.children if c.truth is None] if truth is None else []
-        if truth is None:
-            return [c for c in trace.children if c.truth is None]
-        return [c for c in trace.children if c.truth is wanted] or (
-            [] if isinstance(node, Exists) else list(trace.children)
-        )
+    """The children that settled a node's truth (Kleene): the unknown parts of an unknown
+    node, the false parts of a false `all`, the true parts of a true `any` or `exists`."""
+    node, truth, children = trace.node, trace.truth, trace.children
+    if truth is None:
+        return [c for c in children if c.truth is None]
+    if isinstance(node, AllOf):
+        return list(children) if truth else [c for c in children if c.truth is False]
     if isinstance(node, AnyOf):
-        if truth is None:
-            return [c for c in trace.children if c.truth is None]
-        return [c for c in trace.children if c.truth is True] if truth else list(trace.children)
-    return list(trace.children)
+        return [c for c in children if c.truth is True] if truth else list(children)
+    if isinstance(node, Exists):
+        return [c for c in children if c.truth is True]  # when false, its own fact says "none"
+    if isinstance(node, Latest | Count | Sum):
+        return []  # decided: its own fact states the count, sum or latest item
+    return list(children)
 
 
 def facts(trace: Trace) -> list[str]:
@@ -331,7 +328,3 @@ def needs(trace: Trace, prefix: str = "") -> list[str]:
     if isinstance(evidence, AgeFound):
         return [f"{prefix}{node.age} (or {node.stated})" if node.stated else f"{prefix}{node.age}"]
     return [f"{prefix}{label_of(node, '?')}"]
-
-
-def as_date(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime.date) else str(value)

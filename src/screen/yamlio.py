@@ -6,7 +6,6 @@ the text again) when something turned out to be wrong: errors are rare, records 
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -157,8 +156,3 @@ def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
         items: list[yaml.Node] = node.value
         return items[step] if 0 <= step < len(items) else None
     return None
-
-
-def is_date(value: object) -> bool:
-    """YAML gives dates as datetime.date; a datetime (with a time) is not a calendar date."""
-    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
