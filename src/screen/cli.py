@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime
 import enum
+import io
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from screen.batch import Renderer
     from screen.load import Criteria
-    from screen.report import Report
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # skip the entry-point scan
 
@@ -30,6 +33,7 @@ app = typer.Typer(
 )
 
 EXIT_ELIGIBLE, EXIT_NOT_ELIGIBLE, EXIT_INVALID_INPUT = 0, 1, 3
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 
 
 class Format(enum.StrEnum):
@@ -113,25 +117,40 @@ def _load_criteria(path: Path | None) -> Criteria:
         raise typer.Exit(EXIT_INVALID_INPUT) from None
 
 
-def _exit_code(reports: list[Report]) -> int:
-    verdicts = {r.verdict for r in reports}
-    if "error" in verdicts:
+def _exit_code(verdicts: dict[str, int]) -> int:
+    if verdicts.get("error"):
         return EXIT_INVALID_INPUT
-    return EXIT_ELIGIBLE if verdicts == {"eligible"} else EXIT_NOT_ELIGIBLE
+    screened = sum(verdicts.values())
+    return EXIT_ELIGIBLE if verdicts.get("eligible") == screened else EXIT_NOT_ELIGIBLE
 
 
 def _emit(content: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(content)
-        sys.stdout.flush()
-        return
-    from screen.output import write_atomically
+    _write(output, lambda handle: handle.write(content))
+
+
+def _write(output: Path | None, writer: Callable[[TextIO], object]) -> None:
+    """Run `writer` on standard output or on the output file (whole or not at all)."""
+    from screen.output import open_output
 
     try:
-        write_atomically(output, content)
+        with open_output(output) as handle:
+            writer(handle)
     except OSError as exc:
-        typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        where = output if output is not None else "standard output"
+        typer.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+
+
+WorkersOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes to screen with. Default: all cores for a large batch; 1 runs in-process.",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -147,47 +166,119 @@ def check(
     as_of: AsOfOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
+    workers: WorkersOption = None,
 ) -> None:
-    """Screen patient files: verdict, one result per criterion, and the data still missing."""
+    """Screen patient files: verdict, one result per criterion, and the data still missing.
+
+    Several files give the screening log (--format csv) or a summary, one row per patient
+    and the attrition per criterion (table). Exit code: 0 all eligible, 1 some ineligible
+    or incomplete, 3 some file could not be read or is invalid (the others are screened).
+    """
     from screen.paths import patient_files
-    from screen.screening import screen_file
 
     screening_date = _parse_date(as_of)
     loaded = _load_criteria(criteria)
-    today = datetime.date.today()
-    reports = [screen_file(path, loaded, screening_date, today) for path in patient_files(paths)]
-    if not reports:
+    files = list(patient_files(paths))
+    if not files:
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT)
-    if format is Format.table:
-        _emit_table(reports, output)
-    elif format is Format.json:
-        from screen.render.jsonout import render_json
-
-        _emit(render_json(reports), output)
-    elif format is Format.jsonl:
-        from screen.render.jsonout import render_jsonl
-
-        _emit("".join(render_jsonl(r) for r in reports), output)
-    else:
-        from screen.render import csvlog
-
-        _emit(csvlog.render(reports), output)
-    raise typer.Exit(_exit_code(reports))
+    today = datetime.date.today()
+    if format is Format.table and len(files) == 1:
+        raise typer.Exit(_check_one(files[0], loaded, screening_date, today, output))
+    raise typer.Exit(_check_many(files, loaded, screening_date, today, format, output, workers))
 
 
-def _emit_table(reports: list[Report], output: Path | None) -> None:
-    import io
+def _check_one(
+    path: Path,
+    criteria: Criteria,
+    as_of: datetime.date | None,
+    today: datetime.date,
+    output: Path | None,
+) -> int:
+    """One patient in full, for people: every criterion with its reason."""
+    from screen.render.table import render_patient
+    from screen.screening import screen_file
 
+    report = screen_file(path, criteria, as_of, today)
+    _emit_rich(lambda console: render_patient(report, console), output)
+    return _exit_code({report.verdict: 1})
+
+
+def _check_many(
+    files: list[Path],
+    criteria: Criteria,
+    as_of: datetime.date | None,
+    today: datetime.date,
+    format: Format,
+    output: Path | None,
+    workers: int | None,
+) -> int:
+    """Stream the records through the workers into the output, keeping running totals."""
+    from screen.attrition import Attrition
+    from screen.batch import Batch, Job, Screened, workers_for
+    from screen.render.progress import progress
+
+    attrition = Attrition(criteria.rules.criteria)
+    rows: list[Screened] = []  # the table view lists every patient; other formats stream
+    as_array = format is Format.json and len(files) > 1
+    job = Job(criteria, as_of, today, _renderer(format, len(files) > 1))
+
+    def stream(handle: TextIO) -> None:
+        if format is Format.csv:
+            from screen.render import csvlog
+
+            handle.write(csvlog.header())
+        with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
+            for index, screened in enumerate(batch.screen(files)):
+                attrition.add(screened.verdict, screened.failed, screened.unknown)
+                if format is Format.table:
+                    rows.append(screened)
+                elif as_array:
+                    handle.write(("[\n" if index == 0 else ",\n") + screened.rendered)
+                else:
+                    handle.write(screened.rendered)
+                advance()
+        if as_array:
+            handle.write("\n]\n")
+
+    try:
+        if format is Format.table:
+            from screen.render.table import render_batch
+
+            stream(io.StringIO())
+            _emit_rich(lambda console: render_batch(rows, attrition, console), output)
+        else:
+            _write(output, stream)
+    except KeyboardInterrupt:
+        kept = "" if output is None else f"; {output} was left as it was"
+        typer.echo(
+            f"interrupted after {attrition.patients} of {len(files)} records{kept}", err=True
+        )
+        return EXIT_INTERRUPTED
+    return _exit_code(attrition.verdicts)
+
+
+def _renderer(format: Format, several: bool) -> Renderer:
+    """Each record's piece of the output, rendered in the worker that screened it."""
+    from screen.render import csvlog, jsonout
+
+    if format is Format.json:
+        return jsonout.render_array_item if several else jsonout.render_object
+    if format is Format.jsonl:
+        return jsonout.render_jsonl
+    if format is Format.csv:
+        return csvlog.row
+    return jsonout.nothing
+
+
+def _emit_rich(draw: Callable[[Console], None], output: Path | None) -> None:
     from rich.console import Console
 
-    from screen.render.table import render
-
     if output is None:
-        render(reports, Console())
+        draw(Console())
         return
     buffer = io.StringIO()
-    render(reports, Console(file=buffer, color_system=None, width=140))
+    draw(Console(file=buffer, color_system=None, width=140))
     _emit(buffer.getvalue(), output)
 
 

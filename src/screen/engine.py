@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -54,8 +54,11 @@ _UNSCALED = Conversion(multiply=Decimal(1))
 
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What every node of one patient's evaluation shares: the lookups and the as-of date."""
+
     vocabulary: Vocabulary
     as_of: datetime.date
+    starts: dict[tuple[int, str], datetime.date] = field(default_factory=dict)
 
 
 def evaluate(
@@ -74,21 +77,49 @@ def evaluate_node(node: Any, scope: Any, context: Context) -> Trace:
     return _EVALUATORS[type(node)](node, scope, context)
 
 
+_STEPS: dict[str, tuple[str, ...]] = {}  # dotted path -> its steps, split once
+
+
 def get(scope: Any, path: str) -> Any:
     """The value at a dotted path; None when any step is absent. "." is the scope itself."""
     if path == ".":
         return scope
+    steps = _STEPS.get(path)
+    if steps is None:
+        steps = _STEPS.setdefault(path, tuple(path.split(".")))
     value = scope
-    for step in path.split("."):
+    for step in steps:
         value = getattr(value, step, None)
         if value is None:
             return None
     return value
 
 
+def _attribute(holder: Any, name: str) -> Any:
+    """A field that this kind of record may not have (an observation's unit or method):
+    looked up in __dict__, because pydantic's __getattr__ is slow to say it is absent."""
+    return holder.__dict__.get(name) if hasattr(holder, "__dict__") else getattr(holder, name, None)
+
+
 def window_start(context: Context, period: Period) -> datetime.date:
-    amount, unit = period.amount
-    return shift_back(context.as_of, amount, unit)
+    """The first day of a window ending on the as-of date (worked out once per patient)."""
+    key = period.amount
+    start = context.starts.get(key)
+    if start is None:
+        start = context.starts[key] = shift_back(context.as_of, *key)
+    return start
+
+
+def decimal(number: float | int) -> Decimal:
+    """A rule's number as the Decimal it reads as (2.0 is 2.0, not 2.00000000000000004)."""
+    key = (type(number), number)  # 2 and 2.0 are one dict key, but read differently
+    found = _DECIMALS.get(key)
+    if found is None:
+        found = _DECIMALS[key] = Decimal(str(number))
+    return found
+
+
+_DECIMALS: dict[tuple[type, float | int], Decimal] = {}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -115,7 +146,7 @@ def compare(value: Any, op: str, threshold: Any) -> Truth:
     if value is None:
         return None
     if isinstance(value, Decimal) and isinstance(threshold, float | int):
-        threshold = Decimal(str(threshold))
+        threshold = decimal(threshold)
     return _COMPARE[op](value, threshold)
 
 
@@ -138,12 +169,12 @@ def compare_range(low: Any, high: Any, op: str, threshold: Any) -> Truth:
 
 
 def _all(node: AllOf, scope: Any, context: Context) -> Trace:
-    children = tuple(evaluate_node(child, scope, context) for child in node.all)
+    children = tuple([_EVALUATORS[type(child)](child, scope, context) for child in node.all])
     return Trace(node, logic.all_of(c.truth for c in children), children=children)
 
 
 def _any(node: AnyOf, scope: Any, context: Context) -> Trace:
-    children = tuple(evaluate_node(child, scope, context) for child in node.any)
+    children = tuple([_EVALUATORS[type(child)](child, scope, context) for child in node.any])
     return Trace(node, logic.any_of(c.truth for c in children), children=children)
 
 
@@ -169,9 +200,7 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
         return Trace(node, None, DrugMatch(node.drug, (), (), ()))
     names = (recorded,) if isinstance(recorded, str) else tuple(recorded)
     vocabulary = context.vocabulary
-    targets = None
-    if node.is_ is not None:
-        targets = frozenset().union(*(vocabulary.resolve(n).generics for n in node.is_))  # type: ignore[union-attr]
+    targets = None if node.is_ is None else vocabulary.generics_of(tuple(node.is_))
     matched, unrecognized = [], []
     for name in names:
         resolved = vocabulary.resolve(name)
@@ -216,7 +245,7 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             continue
         where = None if node.where is None else evaluate_node(node.where, observation, context)
         if where is not None and where.truth is not True:
-            refused = refused or getattr(observation, "method", None) or "not admissible"
+            refused = refused or _attribute(observation, "method") or "not admissible"
             continue
         admissible.append((observation, where))
     if not admissible:
@@ -226,20 +255,21 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
         return Trace(node, None, evidence)
     observation, where = max(admissible, key=lambda pair: pair[0].date)
     value = getattr(observation, node.of)
-    threshold = Decimal(str(node.value))
-    converted: Decimal | None = Decimal(str(value))
-    unit = getattr(observation, "unit", None)
+    threshold = decimal(node.value)
+    recorded_value = Decimal(str(value))
+    converted: Decimal | None = recorded_value
+    unit = _attribute(observation, "unit")
     compared_unit = node.unit
     if unit is not None:
         vocabulary = context.vocabulary
         code = vocabulary.ucum(unit)
-        stated = {vocabulary.ucum(u): v for u, v in node.stated_in.items()}
-        if code in stated:
-            threshold, compared_unit = Decimal(str(stated[code])), code
+        stated = next((v for u, v in node.stated_in.items() if vocabulary.ucum(u) == code), None)
+        if stated is not None:
+            threshold, compared_unit = decimal(stated), code
         else:
             target = vocabulary.ucum(node.unit or "")
             analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
-            converted = vocabulary.convert(analyte, Decimal(str(value)), code, target)
+            converted = vocabulary.convert(analyte, recorded_value, code, target)
             compared_unit = target
         unit = code
     evidence = Observation(
@@ -252,7 +282,7 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
         threshold=threshold,
         date=observation.date,
         days_before=(context.as_of - observation.date).days,
-        method=getattr(observation, "method", None),
+        method=_attribute(observation, "method"),
         recorded=len(series),
         latest_date=latest,
     )

@@ -113,17 +113,24 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
 
 
 def _late_dates(
-    record: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()
+    record: BaseModel, screening: datetime.date, loc: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every date after the screening date: no record may speak of the future."""
-    if isinstance(record, BaseModel):
-        for name in type(record).model_fields:
-            yield from _late_dates(getattr(record, name), screening, (*loc, name))
-    elif isinstance(record, list):
-        for index, item in enumerate(record):
-            yield from _late_dates(item, screening, (*loc, index))
-    elif isinstance(record, datetime.date) and record > screening and loc != ("screening_date",):
-        yield loc, f"date {record} is after the screening date {screening}"
+    for name, value in record.__dict__.items():
+        if isinstance(value, datetime.date):
+            if value > screening and (loc or name != "screening_date"):
+                yield (*loc, name), f"date {value} is after the screening date {screening}"
+        elif isinstance(value, BaseModel):
+            yield from _late_dates(value, screening, (*loc, name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _late_dates(item, screening, (*loc, name, index))
+                elif isinstance(item, datetime.date) and item > screening:
+                    yield (
+                        (*loc, name, index),
+                        f"date {item} is after the screening date {screening}",
+                    )
 
 
 def _bad_units(

@@ -3,17 +3,52 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomically(path: Path, content: str) -> None:
+    with open_atomically(path) as handle:
+        handle.write(content)
+
+
+@contextmanager
+def open_atomically(path: Path) -> Iterator[TextIO]:
+    """A file to stream a report into; it replaces `path` only when the block ends without
+    an error, so an interrupted batch never leaves a half-written log."""
     folder = path.resolve().parent
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(descriptor, _mode_for(path))
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
+            yield handle
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def open_output(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file written atomically."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open_atomically(path) as handle:
+        yield handle
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the report would have had if written directly: those of the file it
+    replaces, else the usual ones under the umask (mkstemp's own are owner-only)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

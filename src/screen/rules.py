@@ -9,6 +9,7 @@ renderers describe them. Exclusion logic says when the patient is excluded.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -44,7 +45,7 @@ class Period(Rule):
             raise ValueError("give exactly one of days, months or years")
         return self
 
-    @property
+    @cached_property
     def amount(self) -> tuple[int, str]:
         for unit in ("days", "months", "years"):
             value = getattr(self, unit)

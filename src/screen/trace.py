@@ -17,7 +17,7 @@ from screen.logic import Truth
 Status = Literal["pass", "fail", "unknown"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FieldValue:
     """A recorded value (None: not recorded), maybe scaled by an equivalence factor."""
 
@@ -28,7 +28,7 @@ class FieldValue:
     factor_of: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DrugMatch:
     path: str
     names: tuple[str, ...]
@@ -37,7 +37,7 @@ class DrugMatch:
     suggestions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DateCheck:
     path: str
     date: datetime.date | None
@@ -45,7 +45,7 @@ class DateCheck:
     days_before: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Observation:
     """The observation a `recent` node used, or why none was admissible."""
 
@@ -64,7 +64,7 @@ class Observation:
     not_admitted: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Items:
     """The list a quantifier ran over (None: the list was not recorded)."""
 
@@ -73,14 +73,14 @@ class Items:
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tally:
     path: str
     low: int | None
     high: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Term:
     item: int
     name: str
@@ -89,7 +89,7 @@ class Term:
     counted: Truth
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Total:
     path: str
     low: Decimal | None
@@ -97,7 +97,7 @@ class Total:
     terms: tuple[Term, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgeFound:
     years: int | None
     birth_date: datetime.date | None

@@ -39,6 +39,8 @@ class Vocabulary:
     factors: dict[str, dict[str, Conversion]] = field(default_factory=dict)
     unit_by_alias: dict[str, str] = field(default_factory=dict)
     analytes: dict[str, Analyte] = field(default_factory=dict)
+    _resolved: dict[str, Resolved | None] = field(default_factory=dict, repr=False)
+    _targets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_criteria(cls, criteria: CriteriaSet) -> Vocabulary:
@@ -62,7 +64,33 @@ class Vocabulary:
         return vocabulary
 
     def resolve(self, recorded: str) -> Resolved | None:
-        """The generics and classes of a recorded name, or None when it is not known."""
+        """The generics and classes of a recorded name, or None when it is not known.
+
+        Remembered per spelling: a batch meets the same few dozen names thousands of times."""
+        try:
+            return self._resolved[recorded]
+        except KeyError:
+            pass
+        found = self._resolve(recorded)
+        if len(self._resolved) < 100_000:
+            self._resolved[recorded] = found
+        return found
+
+    def generics_of(self, names: tuple[str, ...]) -> frozenset[str]:
+        """The generic names a rule's drug list stands for (checked known at load time)."""
+        try:
+            return self._targets[names]
+        except KeyError:
+            pass
+        found: frozenset[str] = frozenset()
+        for name in names:
+            resolved = self.resolve(name)
+            if resolved is not None:
+                found |= resolved.generics
+        self._targets[names] = found
+        return found
+
+    def _resolve(self, recorded: str) -> Resolved | None:
         generics = self.generic_by_key.get(drug_key(recorded))
         if generics is None:
             return None

@@ -1,18 +1,30 @@
-"""JSON and JSON Lines: one object per patient; several patients in JSON are an array."""
+"""JSON and JSON Lines: one object per patient; several patients in JSON are an array.
+
+Each function renders one report, so that a batch can stream: the array's brackets and
+commas are written around the items by the caller.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
 from screen.report import Report
 
 
-def render_json(reports: Sequence[Report]) -> str:
-    if len(reports) == 1:
-        return json.dumps(reports[0].to_dict(), indent=2, ensure_ascii=False) + "\n"
-    return json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False) + "\n"
+def render_object(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_array_item(report: Report) -> str:
+    """One report as an element of a JSON array, indented as `json.dumps(list, indent=2)`."""
+    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    return "\n".join("  " + line for line in text.splitlines())
 
 
 def render_jsonl(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False) + "\n"
+
+
+def nothing(report: Report) -> str:
+    """For the table view, which is drawn from the running totals, not per record."""
+    return ""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from screen.attrition import Attrition
 from screen.reasons import reason
 from screen.report import Report
+
+if TYPE_CHECKING:
+    from screen.batch import Screened
 
 STATUS_STYLE = {
     "pass": ("✔ pass", "green"),
@@ -70,13 +75,11 @@ def patient_view(report: Report) -> RenderableType:
     return Group(*parts)
 
 
-def batch_view(reports: Sequence[Report]) -> RenderableType:
-    """Several patients: counts per verdict, then one row per patient."""
-    counts = {v: 0 for v in VERDICT_STYLE}
-    for report in reports:
-        counts[report.verdict] += 1
+def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType:
+    """Several patients: counts per verdict, one row per patient, then the attrition table."""
+    counts = attrition.verdicts
     summary = Text.assemble(
-        f"{len(reports)} patients: ",
+        (f"{attrition.patients} patients: ", "bold"),
         *[
             item
             for verdict, (label, style) in VERDICT_STYLE.items()
@@ -89,20 +92,55 @@ def batch_view(reports: Sequence[Report]) -> RenderableType:
     table.add_column("verdict", no_wrap=True)
     table.add_column("failed", style="red")
     table.add_column("unknown", style="yellow")
-    for report in reports:
-        detail = "; ".join(str(p) for p in report.problems) if report.verdict == "error" else ""
+    with_problems = any(row.problems for row in rows)
+    if with_problems:
+        table.add_column("problem", style="magenta")
+    for row in rows:
+        label, style = VERDICT_STYLE[row.verdict]
+        cells: list[RenderableType] = [
+            row.patient_id or "-",
+            row.source,
+            Text(label, style=style),
+            " ".join(row.failed),
+            " ".join(row.unknown),
+        ]
+        if with_problems:
+            more = len(row.problems) - 1
+            first = str(row.problems[0]) if row.problems else ""
+            cells.append(first + (f" (and {more} more)" if more > 0 else ""))
+        table.add_row(*cells)
+    return Group(summary, table, Text(""), attrition_view(attrition))
+
+
+def attrition_view(attrition: Attrition) -> RenderableType:
+    """Per criterion: how many it failed, left unknown, and kept out on its own."""
+    table = Table(
+        title="Attrition: patients per criterion (fails only this = kept out by it alone)",
+        title_justify="left",
+        pad_edge=False,
+    )
+    table.add_column("id", no_wrap=True)
+    table.add_column("criterion")
+    table.add_column("failed", justify="right", style="red")
+    table.add_column("unknown", justify="right", style="yellow")
+    table.add_column("fails only this", justify="right", style="bold red")
+    for criterion in attrition.criteria:
+        totals = attrition.by_criterion[criterion.id]
+        quiet = not (totals.failed or totals.unknown)
         table.add_row(
-            report.patient_id or "-",
-            report.source,
-            verdict_text(report),
-            " ".join(report.failed) or detail,
-            " ".join(report.unknown),
+            criterion.id,
+            criterion.title,
+            str(totals.failed),
+            str(totals.unknown),
+            str(totals.failed_alone),
+            style="dim" if quiet else "",
         )
-    return Group(summary, table)
+    return table
 
 
-def render(reports: Sequence[Report], console: Console) -> None:
-    if len(reports) == 1:
-        console.print(patient_view(reports[0]))
-    else:
-        console.print(batch_view(reports))
+def render_patient(report: Report, console: Console) -> None:
+    console.print(patient_view(report))
+
+
+def render_batch(rows: Sequence[Screened], attrition: Attrition, console: Console) -> None:
+    console.print(batch_view(rows, attrition))

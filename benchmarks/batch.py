@@ -1,0 +1,118 @@
+"""Batch screening against merely parsing the same files, memory as the batch grows, and a
+one-file batch against a one-file check.
+
+Generates its own varied records (benchmarks/records.py), then runs each command in a fresh
+process, alternating with its baseline, and prints medians and ratios measured in one run:
+
+    python benchmarks/batch.py [--records 10000] [--runs 5] [--memory 1000,20000]
+
+1. `screen check DIR --format csv --output log.csv` against one process that reads and
+   parses every file with PyYAML's C loader (target: at most 0.75x).
+2. Peak memory (largest process, ru_maxrss) of that command for the two sizes given
+   (target: the larger within 1.2x of the smaller).
+3. `screen check ONE.yaml --format csv` against `screen check ONE.yaml --format json`, the
+   single-file start-up of benchmarks/startup.py (target: at most 1.5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from records import write_records
+
+PARSE_ONLY = """
+import sys, yaml
+from pathlib import Path
+for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
+    yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+"""
+
+PEAK_MEMORY = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def screen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "screen", "check", *args]
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def compare(name: str, baseline: list[str], ours: list[str], runs: int) -> float:
+    timed(baseline), timed(ours)  # warm the file cache and .pyc files
+    base, mine = [], []
+    for _ in range(runs):
+        base.append(timed(baseline))
+        mine.append(timed(ours))
+    ratio = statistics.median(mine) / statistics.median(base)
+    print(
+        f"{name}: baseline median {statistics.median(base):.3f} s, "
+        f"ours {statistics.median(mine):.3f} s, ratio {ratio:.2f}"
+    )
+    return ratio
+
+
+def peak_kib(command: list[str]) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY, *command], capture_output=True, text=True, check=True
+    )
+    return int(done.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--memory", default="1000,20000", help="two batch sizes, small,large")
+    options = parser.parse_args()
+    small, large = (int(n) for n in options.memory.split(","))
+    work = Path(tempfile.mkdtemp(prefix="screen-bench-"))
+    try:
+        print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs: {options.runs}")
+        folder = work / "records"
+        write_records(folder, options.records)
+        log = work / "log.csv"
+        compare(
+            f"1. {options.records} records to a CSV log vs parsing them",
+            [sys.executable, "-c", PARSE_ONLY, str(folder)],
+            screen(str(folder), "--format", "csv", "--output", str(log)),
+            options.runs,
+        )
+        peaks = []
+        for size in (small, large):
+            sized = work / f"records-{size}"
+            write_records(sized, size)
+            peaks.append(peak_kib(screen(str(sized), "--format", "csv", "--output", str(log))))
+            shutil.rmtree(sized)
+        print(
+            f"2. peak memory: {small} records {peaks[0] / 1024:.1f} MiB, "
+            f"{large} records {peaks[1] / 1024:.1f} MiB, ratio {peaks[1] / peaks[0]:.2f}"
+        )
+        one = next(folder.rglob("*.yaml"))
+        compare(
+            "3. one-file batch (csv) vs one-file check (json)",
+            screen(str(one), "--format", "json"),
+            screen(str(one), "--format", "csv"),
+            options.runs * 3,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Many records, all cores: screen files in worker processes and stream the results in order.
+
+The criteria are loaded and checked once, in the parent; workers inherit them (fork) or
+receive them once (spawn). Each worker sends back only what the parent needs: the verdict,
+the failed and unknown ids and the record's piece of output already rendered, so that traces
+never cross a process boundary and the parent holds no report longer than it takes to write.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from screen.errors import Problem
+from screen.load import Criteria
+from screen.report import Report
+from screen.screening import screen_file, stamp
+
+Renderer = Callable[[Report], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every worker needs to screen a file, and how to render its piece of output."""
+
+    criteria: Criteria
+    as_of: datetime.date | None
+    today: datetime.date
+    render: Renderer
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """One record's result as the parent sees it: summary fields and its rendered output."""
+
+    patient_id: str | None
+    source: str
+    verdict: str
+    failed: tuple[str, ...]
+    unknown: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    rendered: str
+
+
+def default_workers() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def screen_one(job: Job, path: Path) -> Screened:
+    """Screen a file; an internal failure becomes an error row, never a lost batch."""
+    try:
+        report = screen_file(path, job.criteria, job.as_of, job.today)
+    except Exception as exc:  # a bug in screen, not in the record: say so, go on
+        problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", str(path))
+        report = Report(
+            None, str(path), job.as_of, "error", stamp(job.criteria), problems=[problem]
+        )
+    return Screened(
+        report.patient_id,
+        report.source,
+        report.verdict,
+        tuple(report.failed),
+        tuple(report.unknown),
+        tuple(report.problems),
+        job.render(report),
+    )
+
+
+_JOB: Job | None = None  # the job of this worker process, set once by _start_worker
+
+
+def _start_worker(job: Job) -> None:
+    """Ctrl-C is the parent's to handle (it stops the pool); a worker just gets stopped."""
+    global _JOB
+    _JOB = job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _screen_chunk(paths: list[str]) -> list[tuple[object, ...]]:
+    """Results as plain tuples: the cheapest thing to send between processes."""
+    assert _JOB is not None, "worker started without a job"
+    return [astuple(screen_one(_JOB, Path(p))) for p in paths]
+
+
+def astuple(screened: Screened) -> tuple[object, ...]:
+    return tuple(getattr(screened, name) for name in Screened.__slots__)
+
+
+class Batch:
+    """A pool of workers for one job; `screen(paths)` yields results in the order given.
+
+    The pool is started on entering, before any progress display starts a thread, so that
+    forking never copies a half-held lock. With one worker everything runs in-process.
+    """
+
+    def __init__(self, job: Job, workers: int) -> None:
+        self.job = job
+        self.workers = max(1, workers)
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> Batch:
+        if self.workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            gc.freeze()  # the loaded criteria stay shared with the forked workers, untouched
+            self._pool = context.Pool(self.workers, _start_worker, (self.job,))
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def screen(self, paths: Sequence[Path]) -> Iterator[Screened]:
+        if self._pool is None:
+            for path in paths:
+                yield screen_one(self.job, path)
+            return
+        # Small chunks keep the cores busy to the end; a bounded number in flight keeps
+        # memory flat when writing the output is slower than screening.
+        size = max(1, min(64, len(paths) // (self.workers * 8)))
+        in_flight: deque[AsyncResult[list[tuple[Any, ...]]]] = deque()
+        for start in range(0, len(paths), size):
+            chunk = [str(p) for p in paths[start : start + size]]
+            in_flight.append(self._pool.apply_async(_screen_chunk, (chunk,)))
+            if len(in_flight) >= self.workers * 4:
+                yield from (Screened(*fields) for fields in in_flight.popleft().get())
+        while in_flight:
+            yield from (Screened(*fields) for fields in in_flight.popleft().get())
+
+
+def workers_for(files: int, requested: int | None) -> int:
+    """As many workers as asked (never more than files); by default all cores, but only
+    when it pays: starting a worker costs about as much as screening a few records."""
+    if requested is not None:
+        return max(1, min(requested, files))
+    return max(1, min(default_workers(), files // 8))
