@@ -78,21 +78,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--memory", default="1000,20000", help="two batch sizes, small,large")
+    parser.add_argument("--memory", default="1000,20000", help="two batch sizes: small,large")
+    parser.add_argument("--memory-only", action="store_true", help="skip the timings")
     options = parser.parse_args()
     small, large = (int(n) for n in options.memory.split(","))
     work = Path(tempfile.mkdtemp(prefix="screen-bench-"))
+    log = work / "log.csv"
     try:
         print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs: {options.runs}")
-        folder = work / "records"
-        write_records(folder, options.records)
-        log = work / "log.csv"
-        compare(
-            f"1. {options.records} records to a CSV log vs parsing them",
-            [sys.executable, "-c", PARSE_ONLY, str(folder)],
-            screen(str(folder), "--format", "csv", "--output", str(log)),
-            options.runs,
-        )
+        if not options.memory_only:
+            folder = work / "records"
+            write_records(folder, options.records)
+            compare(
+                f"1. {options.records} records to a CSV log vs parsing them",
+                [sys.executable, "-c", PARSE_ONLY, str(folder)],
+                screen(str(folder), "--format", "csv", "--output", str(log)),
+                options.runs,
+            )
+            one = next(folder.rglob("*.yaml"))
+            compare(
+                "3. one-file batch (csv) vs one-file check (json)",
+                screen(str(one), "--format", "json"),
+                screen(str(one), "--format", "csv"),
+                options.runs * 3,
+            )
         peaks = []
         for size in (small, large):
             sized = work / f"records-{size}"
@@ -102,13 +111,6 @@ def main() -> None:
         print(
             f"2. peak memory: {small} records {peaks[0] / 1024:.1f} MiB, "
             f"{large} records {peaks[1] / 1024:.1f} MiB, ratio {peaks[1] / peaks[0]:.2f}"
-        )
-        one = next(folder.rglob("*.yaml"))
-        compare(
-            "3. one-file batch (csv) vs one-file check (json)",
-            screen(str(one), "--format", "json"),
-            screen(str(one), "--format", "csv"),
-            options.runs * 3,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -131,10 +131,10 @@ class Batch:
             self._pool.join()
             self._pool = None
 
-    def screen(self, paths: Sequence[Path]) -> Iterator[Screened]:
+    def screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
         if self._pool is None:
             for path in paths:
-                yield screen_one(self.job, path)
+                yield screen_one(self.job, Path(path))
             return
         # Small chunks keep the cores busy to the end; a bounded number in flight keeps
         # memory flat when writing the output is slower than screening.

@@ -178,13 +178,13 @@ def check(
 
     screening_date = _parse_date(as_of)
     loaded = _load_criteria(criteria)
-    files = list(patient_files(paths))
+    files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     if not files:
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
     if format is Format.table and len(files) == 1:
-        raise typer.Exit(_check_one(files[0], loaded, screening_date, today, output))
+        raise typer.Exit(_check_one(Path(files[0]), loaded, screening_date, today, output))
     raise typer.Exit(_check_many(files, loaded, screening_date, today, format, output, workers))
 
 
@@ -205,7 +205,7 @@ def _check_one(
 
 
 def _check_many(
-    files: list[Path],
+    files: list[str],
     criteria: Criteria,
     as_of: datetime.date | None,
     today: datetime.date,

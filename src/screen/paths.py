@@ -13,18 +13,18 @@ def patient_files(arguments: list[Path]) -> Iterator[Path]:
     """Files in a stable sorted order; hidden folders skipped; symlink loops not followed."""
     for argument in arguments:
         if argument.is_dir():
-            yield from sorted(_walk(argument))
+            yield from map(Path, sorted(_walk(argument)))  # names as str: a third of the memory
         else:
             yield argument  # a missing or unreadable file becomes an error row, not a crash
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path) -> Iterator[str]:
     """Files below `folder`; a folder that cannot be read is yielded itself, so that it
     becomes an error row ("cannot read") instead of vanishing from the batch."""
     seen: set[tuple[int, int]] = set()
-    unreadable: list[Path] = []
+    unreadable: list[str] = []
     for root, dirs, files in os.walk(
-        folder, followlinks=True, onerror=lambda e: unreadable.append(Path(e.filename))
+        folder, followlinks=True, onerror=lambda e: unreadable.append(str(e.filename))
     ):
         info = os.stat(root)
         if (info.st_dev, info.st_ino) in seen:
@@ -34,5 +34,5 @@ def _walk(folder: Path) -> Iterator[Path]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             if name.endswith(SUFFIXES) and not name.startswith("."):
-                yield Path(root) / name
+                yield os.path.join(root, name)
     yield from unreadable

@@ -72,7 +72,7 @@ class Vocabulary:
         except KeyError:
             pass
         found = self._resolve(recorded)
-        if len(self._resolved) < 100_000:
+        if len(self._resolved) < 4096:
             self._resolved[recorded] = found
         return found
 

@@ -161,7 +161,7 @@ class _Composer(yaml.CSafeLoader):
             tag = self._plain.get(value)  # type: ignore[arg-type]
             if tag is None:
                 tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-                if len(self._plain) > 50_000:
+                if len(self._plain) > 4096:  # unique values (ids, dates) would pile up
                     self._plain.clear()
                 self._plain[value] = tag  # type: ignore[index]
             return tag

@@ -1,0 +1,185 @@
+"""The rule logic in plain words, generated from the rule tree itself.
+
+The medical monitor signs off that the YAML says what the protocol says; a hand-written
+prose copy of the logic could drift from it, so this is the only prose of the logic.
+A description is a nested outline: (sentence, [sub-descriptions]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from screen.rules import (
+    Age,
+    AllOf,
+    AnyOf,
+    Compare,
+    Count,
+    Criterion,
+    Drug,
+    Exists,
+    Latest,
+    Not,
+    Period,
+    Recent,
+    Sum,
+    Window,
+)
+
+WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "lt": "is below",
+    "le": "is at most",
+    "gt": "is above",
+    "ge": "is at least",
+    "in": "is one of",
+    "not_in": "is none of",
+}
+NUMBERS = {"lt": "fewer than", "le": "at most", "gt": "more than", "ge": "at least"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A sentence and the clauses under it ("all of the following:" and its items)."""
+
+    sentence: str
+    items: tuple[Outline, ...] = field(default_factory=tuple)
+
+    def lines(self, depth: int = 0, bullet: str = "- ") -> list[str]:
+        own = f"{'  ' * depth}{bullet}{self.sentence}"
+        return [own, *(line for item in self.items for line in item.lines(depth + 1, bullet))]
+
+
+def describe_criterion(criterion: Criterion) -> Outline:
+    """"Met when ..." for an inclusion, "Excluded when ..." for an exclusion."""
+    lead = "Met when" if criterion.type == "inclusion" else "Excluded when"
+    inner = describe(criterion.logic)
+    return Outline(f"{lead} {inner.sentence}", inner.items)
+
+
+def describe(node: Any) -> Outline:
+    if isinstance(node, AllOf):
+        return Outline("all of the following hold:", tuple(describe(n) for n in node.all))
+    if isinstance(node, AnyOf):
+        return Outline("any of the following holds:", tuple(describe(n) for n in node.any))
+    if isinstance(node, Not):
+        inner = describe(node.not_)
+        return Outline(f"it is not the case that {inner.sentence}", inner.items)
+    if isinstance(node, Compare):
+        return Outline(_compare(node))
+    if isinstance(node, Drug):
+        return Outline(_drug(node))
+    if isinstance(node, Window):
+        return Outline(_window(node))
+    if isinstance(node, Recent):
+        return _recent(node)
+    if isinstance(node, Exists | Count | Latest):
+        return _quantified(node)
+    if isinstance(node, Sum):
+        return _sum(node)
+    if isinstance(node, Age):
+        return Outline(_age(node))
+    return Outline(f"({type(node).__name__})")
+
+
+def value_words(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "not recorded"
+    if isinstance(value, list):
+        return ", ".join(value_words(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(value)
+    return str(value)
+
+
+def period_words(period: Period) -> str:
+    amount, unit = period.amount
+    return f"{amount} {unit[:-1] if amount == 1 else unit}"
+
+
+def _name(label: str | None, path: str) -> str:
+    return label or path.replace("_", " ")
+
+
+def _compare(node: Compare) -> str:
+    name = _name(node.label, node.field)
+    if node.factor is not None:
+        return (
+            f"{name} ({node.field}) times the {node.factor.table} factor of "
+            f"{node.factor.key} {WORDS[node.op]} {value_words(node.value)}"
+        )
+    return f"{name} ({node.field}) {WORDS[node.op]} {value_words(node.value)}"
+
+
+def _drug(node: Drug) -> str:
+    name = _name(node.label, node.drug)
+    wanted = f"a drug of class {node.has_class}" if node.has_class else " or ".join(node.is_ or [])
+    return f"{name} ({node.drug}) includes {wanted} (by the drug vocabulary)"
+
+
+def _window(node: Window) -> str:
+    name = _name(node.label, node.date)
+    if node.within is not None:
+        return f"{name} ({node.date}) falls within {period_words(node.within)} before screening"
+    assert node.before is not None
+    return f"{name} ({node.date}) is more than {period_words(node.before)} before screening"
+
+
+def _recent(node: Recent) -> Outline:
+    name = _name(node.label, node.recent)
+    unit = f" {node.unit}" if node.unit else ""
+    stated = "".join(f" (or {value_words(v)} {u} when reported in {u})" for u, v in node.stated_in.items())
+    sentence = (
+        f"the most recent {name} ({node.recent}) within {period_words(node.within)} before "
+        f"screening {WORDS[node.op]} {value_words(node.value)}{unit}{stated}"
+    )
+    if node.where is None:
+        return Outline(sentence)
+    return Outline(sentence + ", counting only measurements where:", (describe(node.where),))
+
+
+def _quantified(node: Exists | Count | Latest) -> Outline:
+    if isinstance(node, Exists):
+        lead = f"some entry of {node.exists} is one where:"
+    elif isinstance(node, Count):
+        wanted = (
+            f"is one of {value_words(node.value)}"
+            if node.op in ("in", "not_in")
+            else f"{NUMBERS.get(node.op, WORDS[node.op])} {value_words(node.value)}"
+        )
+        lead = f"the number of entries of {node.count} such that the following holds is {wanted}:"
+        if node.op in ("in", "not_in"):
+            lead = f"the number of entries of {node.count} such that the following holds {wanted}:"
+    else:
+        lead = f"the latest entry of {node.latest} (by {node.by}) is one where:"
+    if node.label:
+        lead = f"{node.label}: {lead}"
+    return Outline(lead, (describe(node.where),))
+
+
+def _sum(node: Sum) -> Outline:
+    unit = f" {node.unit}" if node.unit else ""
+    scaled = (
+        f", each converted by the {node.factor.table} factor of its {node.factor.key},"
+        if node.factor
+        else ""
+    )
+    name = f"{node.label}: " if node.label else ""
+    sentence = (
+        f"{name}the sum of {node.of} over {node.sum}{scaled} "
+        f"{WORDS[node.op]} {value_words(node.value)}{unit}"
+    )
+    if node.where is None:
+        return Outline(sentence)
+    return Outline(sentence + ", counting only entries where:", (describe(node.where),))
+
+
+def _age(node: Age) -> str:
+    source = f"from {node.age}" + (f", or {node.stated} as stated" if node.stated else "")
+    return f"age in completed years on the screening date ({source}) {WORDS[node.op]} {node.value}"
