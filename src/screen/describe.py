@@ -53,7 +53,7 @@ class Outline:
 
 
 def describe_criterion(criterion: Criterion) -> Outline:
-    """"Met when ..." for an inclusion, "Excluded when ..." for an exclusion."""
+    """ "Met when ..." for an inclusion, "Excluded when ..." for an exclusion."""
     lead = "Met when" if criterion.type == "inclusion" else "Excluded when"
     inner = describe(criterion.logic)
     return Outline(f"{lead} {inner.sentence}", inner.items)
@@ -134,7 +134,9 @@ def _window(node: Window) -> str:
 def _recent(node: Recent) -> Outline:
     name = _name(node.label, node.recent)
     unit = f" {node.unit}" if node.unit else ""
-    stated = "".join(f" (or {value_words(v)} {u} when reported in {u})" for u, v in node.stated_in.items())
+    stated = "".join(
+        f" (or {value_words(v)} {u} when reported in {u})" for u, v in node.stated_in.items()
+    )
     sentence = (
         f"the most recent {name} ({node.recent}) within {period_words(node.within)} before "
         f"screening {WORDS[node.op]} {value_words(node.value)}{unit}{stated}"
