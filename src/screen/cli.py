@@ -282,33 +282,144 @@ def _emit_rich(draw: Callable[[Console], None], output: Path | None) -> None:
     _emit(buffer.getvalue(), output)
 
 
+@app.command()
+def explain(
+    file: Annotated[
+        Path, typer.Argument(help="One patient file.", show_default=False, dir_okay=False)
+    ],
+    rule: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--rule",
+            "-r",
+            help="Only this criterion (repeatable: --rule IN6 --rule EX10).",
+            show_default=False,
+        ),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every criterion's trace, the passed ones too.")
+    ] = False,
+    criteria: CriteriaOption = None,
+    as_of: AsOfOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+) -> None:
+    """Why each criterion came out as it did: protocol text, the values used, the logic.
+
+    By default the failed and unknown criteria are shown in full (each node of the rule with
+    the values it used and its own true/false/unknown), then the passed ones on one line.
+    Unknowns say what would settle them; values near a threshold are flagged. With --format
+    json every result carries its trace as a nested object.
+    """
+    from screen.screening import screen_file
+
+    screening_date = _parse_date(as_of)
+    loaded = _load_criteria(criteria)
+    known = {c.id.upper() for c in loaded.rules.criteria}
+    wanted = [r.upper() for r in rule or []]
+    missing = [r for r in wanted if r not in known]
+    if missing:
+        typer.echo(
+            f"error: no criterion {', '.join(missing)} in {loaded.rules.criteria_set.id}"
+            f" (see: screen criteria)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    report = screen_file(file, loaded, screening_date, datetime.date.today())
+    if format is Format.table:
+        from screen.render.explain import explain_view
+
+        _emit_rich(lambda console: console.print(explain_view(report, wanted, every)), output)
+    elif format is Format.csv:
+        from screen.render import csvlog
+
+        _emit(csvlog.header() + csvlog.row(report), output)
+    else:
+        from screen.render.jsonout import explained
+
+        _emit(explained(report, wanted, indent=2 if format is Format.json else None), output)
+    raise typer.Exit(_exit_code({report.verdict: 1}))
+
+
+class ListFormat(enum.StrEnum):
+    table = "table"
+    markdown = "markdown"
+
+
 @app.command("criteria")
 def list_criteria(
     ids: Annotated[
-        list[str] | None,
+        Optional[list[str]],  # noqa: UP045
         typer.Argument(help="Only these criteria (e.g. IN6 EX10).", show_default=False),
     ] = None,
     criteria: CriteriaOption = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="The review document for the medical monitor: protocol text beside the"
+            " encoded logic in plain words, interpretations, vocabulary and tables.",
+        ),
+    ] = False,
+    check_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--check",
+            help="Validate this criteria file and report every problem with its line (exit 3).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    format: Annotated[
+        ListFormat,
+        typer.Option("--format", "-f", help="table for the terminal; markdown to print or share."),
+    ] = ListFormat.table,
+    output: OutputOption = None,
 ) -> None:
-    """List the criteria of a criteria set: id, type and title."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """List the criteria of a criteria set (id, type, title), review them, or check a file."""
+    if check_file is not None:
+        checked = _load_criteria(check_file)
+        rules = checked.rules
+        kinds = [c.type for c in rules.criteria]
+        typer.echo(
+            f"{check_file}: OK, {len(kinds)} criteria ({kinds.count('inclusion')} inclusion,"
+            f" {kinds.count('exclusion')} exclusion), {len(rules.vocabulary.drugs)} drugs,"
+            f" {len(rules.equivalences)} equivalence tables, {len(rules.analytes)} analytes"
+        )
+        raise typer.Exit(0)
     loaded = _load_criteria(criteria)
     identity = loaded.rules.criteria_set
-    wanted = {i.upper() for i in ids or []}
-    unknown = wanted - {c.id.upper() for c in loaded.rules.criteria}
+    wanted = [i.upper() for i in ids or []]
+    unknown = sorted(set(wanted) - {c.id.upper() for c in loaded.rules.criteria})
     if unknown:
-        typer.echo(f"error: no criterion {', '.join(sorted(unknown))} in {identity.id}", err=True)
+        typer.echo(f"error: no criterion {', '.join(unknown)} in {identity.id}", err=True)
         raise typer.Exit(2)
+    if review:
+        from screen.review import review_markdown
+
+        document = review_markdown(loaded, wanted)
+        if format is ListFormat.markdown:
+            _emit(document, output)
+        else:
+            from rich.markdown import Markdown
+
+            _emit_rich(lambda console: console.print(Markdown(document)), output)
+        return
+    chosen = [c for c in loaded.rules.criteria if not wanted or c.id.upper() in wanted]
+    if format is ListFormat.markdown:
+        rows = [f"| {c.id} | {c.type} | {c.title} |" for c in chosen]
+        heading = f"# {identity.id}: {identity.title}\n\n| id | type | title |\n|---|---|---|\n"
+        _emit(heading + "\n".join(rows) + "\n", output)
+        return
+    from rich.table import Table
+
     table = Table(title=f"{identity.id}: {identity.title}", title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("type")
     table.add_column("title")
-    for criterion in loaded.rules.criteria:
-        if not wanted or criterion.id.upper() in wanted:
-            table.add_row(criterion.id, criterion.type, criterion.title)
-    Console().print(table)
+    for criterion in chosen:
+        table.add_row(criterion.id, criterion.type, criterion.title)
+    _emit_rich(lambda console: console.print(table), output)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from screen.reasons import num
 from screen.rules import (
     Age,
     AllOf,
@@ -93,9 +94,7 @@ def value_words(value: Any) -> str:
         return "not recorded"
     if isinstance(value, list):
         return ", ".join(value_words(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
-    return str(value)
+    return num(value)
 
 
 def period_words(period: Period) -> str:
@@ -150,14 +149,12 @@ def _quantified(node: Exists | Count | Latest) -> Outline:
     if isinstance(node, Exists):
         lead = f"some entry of {node.exists} is one where:"
     elif isinstance(node, Count):
-        wanted = (
-            f"is one of {value_words(node.value)}"
-            if node.op in ("in", "not_in")
-            else f"{NUMBERS.get(node.op, WORDS[node.op])} {value_words(node.value)}"
-        )
-        lead = f"the number of entries of {node.count} such that the following holds is {wanted}:"
         if node.op in ("in", "not_in"):
-            lead = f"the number of entries of {node.count} such that the following holds {wanted}:"
+            choices = " or ".join(value_words(v) for v in node.value)  # type: ignore[union-attr]
+            wanted = f"is {choices}" if node.op == "in" else f"is neither {choices}"
+        else:
+            wanted = f"is {NUMBERS.get(node.op, WORDS[node.op])} {value_words(node.value)}"
+        lead = f"the number of entries of {node.count} for which the following holds {wanted}:"
     else:
         lead = f"the latest entry of {node.latest} (by {node.by}) is one where:"
     if node.label:

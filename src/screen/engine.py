@@ -250,7 +250,12 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
         admissible.append((observation, where))
     if not admissible:
         evidence = Observation(
-            node.recent, start, recorded=len(series), latest_date=latest, not_admitted=refused
+            node.recent,
+            start,
+            recorded=len(series),
+            latest_date=latest,
+            latest_days_before=None if latest is None else (context.as_of - latest).days,
+            not_admitted=refused,
         )
         return Trace(node, None, evidence)
     observation, where = max(admissible, key=lambda pair: pair[0].date)

@@ -211,9 +211,12 @@ def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
             for n, s in evidence.suggestions
         ]
         return f"{label} {text(evidence.names)}: unrecognized drug name {', '.join(hints)}"
+    single = len(evidence.names) == 1
     if truth:
+        if single:
+            return f"{label} {text(evidence.names)} is {wanted}"
         return f"{label} {text(evidence.names)} include {wanted} ({text(evidence.matched)})"
-    return f"{label} {text(evidence.names)} do not include {wanted}"
+    return f"{label} {text(evidence.names)} {'is not' if single else 'do not include'} {wanted}"
 
 
 def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -> str:
@@ -274,7 +277,11 @@ def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
             if node.factor is not None
             else " (some entries unrecognized)"
         )
-        total = f"at least {num(evidence.low)}"
+        total = (
+            f"at least {num(evidence.low)}"
+            if evidence.high is None
+            else f"between {num(evidence.low)} and {num(evidence.high)}"
+        )
         return f"{label}: {' + '.join(parts) or '0'} = {total}{unit}{note} {symbol(node.op, truth) if truth is not None else 'vs'} {num(node.value)}{unit}"
     return f"{label}: {' + '.join(parts) or 'none'} = {num(evidence.low)}{unit} {symbol(node.op, truth)} {num(node.value)}{unit}"
 

@@ -61,6 +61,7 @@ class Observation:
     method: str | None = None
     recorded: int = 0
     latest_date: datetime.date | None = None
+    latest_days_before: int | None = None
     not_admitted: str | None = None
 
 

@@ -7,6 +7,7 @@ commas are written around the items by the caller.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from screen.report import Report
 
@@ -28,3 +29,15 @@ def render_jsonl(report: Report) -> str:
 def nothing(report: Report) -> str:
     """For the table view, which is drawn from the running totals, not per record."""
     return ""
+
+
+def explained(report: Report, only: Sequence[str] = (), indent: int | None = 2) -> str:
+    """The report with each result's trace as a nested object (`only`: just those ids)."""
+    from screen.explain import explain
+
+    data = report.to_dict()
+    wanted = {i.upper() for i in only}
+    for result, outcome in zip(data["results"], report.outcomes, strict=True):
+        if not wanted or outcome.criterion.id.upper() in wanted:
+            result["trace"] = explain(outcome).to_dict()
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"

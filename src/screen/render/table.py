@@ -34,8 +34,8 @@ def verdict_text(report: Report) -> Text:
     return Text(label, style=style)
 
 
-def patient_view(report: Report) -> RenderableType:
-    """One patient: heading, verdict, one row per criterion, then the missing data."""
+def patient_heading(report: Report) -> RenderableType:
+    """Who, from which file, as of when; the verdict; the criteria set (or the problems)."""
     heading = Text.assemble(
         (report.patient_id or "(no patient_id)", "bold"),
         f"  {report.source}",
@@ -53,6 +53,13 @@ def patient_view(report: Report) -> RenderableType:
     criteria_line = Text(
         f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", style="dim"
     )
+    return Group(heading, verdict, criteria_line)
+
+
+def patient_view(report: Report) -> RenderableType:
+    """One patient: heading, verdict, one row per criterion, then the missing data."""
+    if report.verdict == "error":
+        return patient_heading(report)
     table = Table(show_lines=False, expand=False, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("criterion", ratio=2)
@@ -67,7 +74,7 @@ def patient_view(report: Report) -> RenderableType:
             Text(label, style=style),
             Text(reason(outcome.trace), style=row_style if outcome.status != "pass" else "dim"),
         )
-    parts: list[RenderableType] = [heading, verdict, criteria_line, table]
+    parts: list[RenderableType] = [patient_heading(report), table]
     if report.missing:
         parts.append(Text("Missing data (to settle the unknown criteria):", style="bold yellow"))
         parts.extend(Text(f"  • {need}") for need in report.missing)

@@ -1,0 +1,164 @@
+"""Why a criterion came out as it did: the trace as a tree of plain-data steps.
+
+Each step pairs what the rule asks (in plain words, from describe.py) with what was found
+(values as recorded, converted values, dates and days before screening, thresholds) and
+notes a coordinator can act on: what would settle an unknown, a value so near its
+threshold that a retest may change the verdict, closest names for an unrecognized drug.
+Renderers (rich tree, JSON) read these steps and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from screen.describe import describe
+from screen.logic import Truth
+from screen.reasons import fact, needs, num
+from screen.rules import AllOf, AnyOf, Compare, Not, Recent, Sum
+from screen.trace import FieldValue, Observation, Outcome, Total, Trace
+
+NEAR_MISS = Decimal("0.05")  # within 5% of a threshold, a retest may land on the other side
+
+
+@dataclass(slots=True)
+class Step:
+    """One node of the explanation: the rule, what was found, its truth and notes."""
+
+    kind: str
+    truth: Truth
+    rule: str
+    found: str
+    evidence: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    children: list[Step] = field(default_factory=list)
+    item: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "truth": self.truth,
+            "rule": self.rule,
+            "found": self.found,
+            "evidence": self.evidence,
+            "notes": self.notes,
+            "item": self.item,
+            "children": [child.to_dict() for child in self.children],
+        }
+
+
+def explain(outcome: Outcome) -> Step:
+    return step(outcome.trace)
+
+
+def step(trace: Trace) -> Step:
+    node = trace.node
+    kind = type(node).__name__.lower().replace("allof", "all").replace("anyof", "any")
+    children = [step(child) for child in trace.children]
+    found = _tally(trace) if isinstance(node, AllOf | AnyOf | Not) else fact(trace)
+    notes: list[str] = []
+    if trace.truth is None and not isinstance(node, AllOf | AnyOf | Not):
+        notes += [f"needs {need}" for need in needs(trace)]
+        notes += _staleness(trace)
+    notes += _near_miss(trace)
+    return Step(
+        kind,
+        trace.truth,
+        describe(node).sentence,
+        found,
+        _plain_evidence(trace.evidence),
+        notes,
+        children,
+        trace.item,
+    )
+
+
+def _tally(trace: Trace) -> str:
+    truths = [child.truth for child in trace.children]
+    if isinstance(trace.node, Not):
+        return f"negates {_word(truths[0])}"
+    counts = [
+        f"{truths.count(value)} {_word(value)}" for value in (True, False, None) if value in truths
+    ]
+    return f"{', '.join(counts)} of {len(truths)}"
+
+
+def _word(truth: Truth) -> str:
+    return {True: "true", False: "false", None: "unknown"}[truth]
+
+
+def _staleness(trace: Trace) -> list[str]:
+    """How old the latest observation is, when it exists but is out of its window."""
+    evidence = trace.evidence
+    if not isinstance(evidence, Observation) or evidence.date is not None:
+        return []
+    if evidence.latest_date is None or evidence.latest_date >= evidence.window_start:
+        return []
+    late = (evidence.window_start - evidence.latest_date).days
+    return [
+        f"the latest, {evidence.latest_date}, is {evidence.latest_days_before} days before"
+        f" screening: {late} day{'s' if late != 1 else ''} too old for the window"
+        f" starting {evidence.window_start}"
+    ]
+
+
+def _near_miss(trace: Trace) -> list[str]:
+    """A numeric comparison decided by less than 5% of its threshold."""
+    node, evidence = trace.node, trace.evidence
+    value: Decimal | None = None
+    threshold: Decimal | None = None
+    unit = ""
+    if isinstance(node, Compare) and isinstance(evidence, FieldValue):
+        raw = evidence.scaled if node.factor is not None else evidence.value
+        if _is_number(raw) and _is_number(node.value):
+            value, threshold = Decimal(str(raw)), Decimal(str(node.value))
+    elif isinstance(node, Recent) and isinstance(evidence, Observation):
+        if evidence.converted is not None and evidence.threshold is not None:
+            value, threshold = evidence.converted, evidence.threshold
+            unit = evidence.compared_unit or ""
+    elif isinstance(node, Sum) and isinstance(evidence, Total) and evidence.low == evidence.high:
+        value, threshold = evidence.low, Decimal(str(node.value))
+        unit = node.unit or ""
+    if value is None or threshold is None or threshold == 0:
+        return []
+    margin = abs(value - threshold) / abs(threshold)
+    if margin > NEAR_MISS:
+        return []
+    shown = f"{num(value)} {unit}".strip()
+    limit = f"{num(threshold)} {unit}".strip()
+    percent = num((margin * 100).quantize(Decimal("0.1")))
+    return [
+        f"near miss: {shown} is within {percent}% of the threshold {limit}; a retest may change the verdict"
+    ]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _plain_evidence(evidence: Any) -> dict[str, Any]:
+    if evidence is None or not dataclasses.is_dataclass(evidence):
+        return {}
+    return {
+        f.name: _plain(getattr(evidence, f.name))
+        for f in dataclasses.fields(evidence)
+        if getattr(evidence, f.name) not in (None, (), "")
+    }
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dates as ISO text, decimals as their shortest text, tuples as lists."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return num(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain_evidence(value)
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)

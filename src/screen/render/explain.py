@@ -1,0 +1,80 @@
+"""`screen explain` for people: each criterion's verdict, protocol text and trace as a tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+from rich.tree import Tree
+
+from screen.explain import Step, explain
+from screen.reasons import reason
+from screen.render.table import STATUS_STYLE, patient_heading
+from screen.report import Report
+from screen.trace import Outcome
+
+TRUTH_STYLE = {True: ("✔ true", "green"), False: ("✘ false", "red"), None: ("? unknown", "yellow")}
+
+
+def explain_view(report: Report, only: Sequence[str] = (), every: bool = False) -> RenderableType:
+    """Failed and unknown criteria in full, then the passed ones on one line; `only` or
+    `every` show those criteria in full instead."""
+    parts: list[RenderableType] = [patient_heading(report)]
+    if report.verdict == "error":
+        return Group(*parts)
+    wanted = {i.upper() for i in only}
+    if wanted:
+        shown = [o for o in report.outcomes if o.criterion.id.upper() in wanted]
+    elif every:
+        shown = list(report.outcomes)
+    else:
+        shown = [o for o in report.outcomes if o.status == "fail"]
+        shown += [o for o in report.outcomes if o.status == "unknown"]
+    parts += [criterion_view(outcome) for outcome in shown]
+    if not wanted and not every:
+        passed = [o.criterion.id for o in report.outcomes if o.status == "pass"]
+        if passed:
+            parts.append(
+                Text.assemble(
+                    ("Passed: ", "bold green"),
+                    " ".join(passed),
+                    ("   (screen explain FILE --all shows every trace)", "dim"),
+                )
+            )
+    return Group(*parts)
+
+
+def criterion_view(outcome: Outcome) -> RenderableType:
+    criterion = outcome.criterion
+    label, style = STATUS_STYLE[outcome.status]
+    heading = Text.assemble(
+        (f"{criterion.id} ", "bold"),
+        (criterion.title, "bold"),
+        f"  ({criterion.type})  ",
+        (label, style),
+    )
+    text = Padding(Text(criterion.text.strip(), style="italic dim"), (0, 0, 0, 2))
+    because = Padding(Text.assemble(("Reason: ", "bold"), reason(outcome.trace)), (0, 0, 0, 2))
+    root = explain(outcome)
+    tree = Tree(_label(root), guide_style="dim")
+    _grow(tree, root)
+    return Group(Text(""), heading, text, because, Padding(tree, (0, 0, 0, 2)))
+
+
+def _grow(tree: Tree, step: Step) -> None:
+    for child in step.children:
+        _grow(tree.add(_label(child)), child)
+
+
+def _label(step: Step) -> RenderableType:
+    mark, style = TRUTH_STYLE[step.truth]
+    prefix = f"item #{step.item + 1}: " if step.item is not None else ""
+    line = Text.assemble((mark, style), "  ", (prefix, "bold"), step.rule)
+    found = Text.assemble(("    found: ", "dim"), step.found)
+    notes = [
+        Text(f"    → {note}" if note.startswith("needs") else f"    ⚠ {note}", style="yellow")
+        for note in step.notes
+    ]
+    return Group(line, found, *notes)

@@ -1,0 +1,142 @@
+"""The review document for a medical monitor, generated from a criteria file.
+
+Per criterion: the verbatim protocol text beside the encoded logic in plain words (from
+describe.py, never hand-written), the interpretation notes; then the vocabulary, the
+equivalence tables and the analyte units the logic relies on. Markdown, laid out to print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from screen.describe import describe_criterion
+from screen.load import Criteria
+from screen.reasons import num
+from screen.rules import Conversion, Criterion
+
+
+def review_markdown(criteria: Criteria, only: Sequence[str] = ()) -> str:
+    rules = criteria.rules
+    identity = rules.criteria_set
+    wanted = {i.upper() for i in only}
+    chosen = [c for c in rules.criteria if not wanted or c.id.upper() in wanted]
+    lines = [
+        f"# Criteria review: {identity.id}",
+        "",
+        f"**{identity.title}**",
+        "",
+        f"- Registry: {identity.registry or '-'}",
+        f"- Version: {identity.version}",
+        f"- Criteria file: `{criteria.source}`",
+        f"- sha256: `{criteria.sha256}`",
+        "",
+        "Each criterion shows the protocol's own text, then the logic the screener evaluates,"
+        " rendered in plain words from the rules themselves, then how the text was read where"
+        " it leaves room. Dates are counted back from the screening date; a value that is"
+        " absent, out of its window or not of an accepted kind leaves a criterion *unknown*,"
+        " never met.",
+        "",
+    ]
+    for kind, heading in (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria")):
+        group = [c for c in chosen if c.type == kind]
+        if group:
+            lines += [f"## {heading}", ""]
+            for criterion in group:
+                lines += _criterion(criterion)
+    if not wanted:
+        lines += _vocabulary(criteria) + _equivalences(criteria) + _analytes(criteria)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _criterion(criterion: Criterion) -> list[str]:
+    quoted = [f"> {line}".rstrip() for line in criterion.text.strip().splitlines()]
+    lines = [
+        f"### {criterion.id}: {criterion.title}",
+        "",
+        "**Protocol text**",
+        "",
+        *_separated(quoted),
+        "",
+        "**Encoded logic**",
+        "",
+        *describe_criterion(criterion).lines(),
+        "",
+    ]
+    if criterion.interpretation:
+        lines += ["**Interpretation**", "", " ".join(criterion.interpretation.split()), ""]
+    return lines
+
+
+def _separated(quoted: list[str]) -> list[str]:
+    """Protocol bullets ("* ...") stay separate lines inside the quote when printed."""
+    out: list[str] = []
+    for line in quoted:
+        if out and line.startswith("> *"):
+            out.append(">")
+        out.append(line)
+    return out
+
+
+def _vocabulary(criteria: Criteria) -> list[str]:
+    drugs = criteria.rules.vocabulary.drugs
+    lines = [
+        "## Drug vocabulary",
+        "",
+        "A recorded name matches a drug when it equals its name or one of its other names,"
+        " ignoring case, spaces, hyphens and dots. A name not listed here leaves the criteria"
+        " that depend on it *unknown*.",
+        "",
+        "| drug | classes | also recorded as |",
+        "|---|---|---|",
+    ]
+    for drug in drugs:
+        classes = ", ".join(drug.classes) or (
+            f"contains {', '.join(drug.contains)}" if drug.contains else "-"
+        )
+        lines.append(f"| {drug.name} | {classes} | {', '.join(drug.synonyms) or '-'} |")
+    return [*lines, ""]
+
+
+def _equivalences(criteria: Criteria) -> list[str]:
+    lines: list[str] = []
+    for name, table in criteria.rules.equivalences.items():
+        lines += [
+            f"## Equivalence table: {name}",
+            "",
+            f"A dose of each agent, converted to {table.reference} ({table.unit}).",
+            "",
+            f"| agent | conversion | 1 {table.unit} of the agent equals |",
+            "|---|---|---|",
+        ]
+        for agent, conversion in table.factors.items():
+            lines.append(
+                f"| {agent} | {conversion} | {_one(conversion)} {table.unit} {table.reference} |"
+            )
+        lines.append("")
+    return lines
+
+
+def _analytes(criteria: Criteria) -> list[str]:
+    lines = [
+        "## Laboratory units",
+        "",
+        "Each result is converted to its analyte's unit before comparison (UCUM codes).",
+        "",
+        "| analyte | unit | also accepted |",
+        "|---|---|---|",
+    ]
+    for name, analyte in criteria.rules.analytes.items():
+        accepted = ", ".join(
+            f"{unit} ({conversion})" for unit, conversion in analyte.accepts.items()
+        )
+        lines.append(f"| {name} | {analyte.unit} | {accepted or '-'} |")
+    aliases = criteria.rules.unit_aliases
+    if aliases:
+        spelled = ", ".join(f"`{alias}` = `{code}`" for alias, code in aliases.items())
+        lines += ["", f"Other spellings read as UCUM codes: {spelled}."]
+    return [*lines, ""]
+
+
+def _one(conversion: Conversion) -> str:
+    return num(conversion.apply(Decimal(1)))

@@ -1,0 +1,393 @@
+"""Explain (trace trees), the plain-words rendering of the logic, and the review document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from screen.cli import app
+from screen.describe import describe_criterion
+from screen.explain import Step, explain
+from screen.load import Criteria, load_criteria
+from screen.report import Report
+from screen.review import review_markdown
+from screen.screening import screen_file
+from tests.conftest import EXAMPLES, TODAY, merge, remove
+
+runner = CliRunner()
+
+ScreenRecord = Callable[..., Report]
+
+
+def walk(step: Step) -> Iterator[Step]:
+    yield step
+    for child in step.children:
+        yield from walk(child)
+
+
+def explained(
+    screen_record: ScreenRecord,
+    record: dict[str, Any],
+    criterion: str,
+    kind: str,
+    nth: int = 0,
+) -> Step:
+    report = screen_record(record)
+    assert report.verdict != "error", report.problems
+    outcome = next(o for o in report.outcomes if o.criterion.id == criterion)
+    return [s for s in walk(explain(outcome)) if s.kind == kind][nth]
+
+
+ANTHRACYCLINES_361 = {
+    "anthracyclines": [
+        {"agent": "Adriamycin", "cumulative_dose_mg_m2": 200},
+        {"agent": "epirubicin", "cumulative_dose_mg_m2": 322},
+    ]
+}
+UNKNOWN_REGIMEN = {"agents": ["Zorblatin"], "setting": "advanced", "start": "2026-10-25"}
+
+# (kind, criterion, nth node of that kind, change, removed, truth, found, a note it must carry)
+NODE_CASES = [
+    ("compare", "IN7", 0, {"ecog": 1}, [], True, "ECOG: 1 (one of 0, 1, 2)", None),
+    ("compare", "IN7", 0, {"ecog": 3}, [], False, "ECOG: 3 (not one of 0, 1, 2)", None),
+    ("compare", "IN7", 0, {}, ["ecog"], None, "ECOG: not recorded", "needs ecog"),
+    (
+        "window",
+        "EX8",
+        0,
+        {"cardiac_history": {"myocardial_infarctions": ["2026-05-20"]}},
+        [],
+        True,
+        "myocardial infarction on 2026-05-20 (184 days before, within 6 months)",
+        None,
+    ),
+    (
+        "window",
+        "EX8",
+        0,
+        {"cardiac_history": {"myocardial_infarctions": ["2026-05-19"]}},
+        [],
+        False,
+        "myocardial infarction on 2026-05-19 (185 days before, not within 6 months)",
+        None,
+    ),
+    (
+        "count",
+        "IN3",
+        0,
+        {},
+        [],
+        True,
+        "chemotherapy regimens for advanced disease: 3 (in 2, 3)",
+        None,
+    ),
+    (
+        "count",
+        "IN3",
+        0,
+        {
+            "prior_regimens": [
+                {
+                    "agents": ["trastuzumab", "pertuzumab", "docetaxel"],
+                    "setting": "advanced",
+                    "start": "2024-01-01",
+                    "end": "2025-01-01",
+                }
+            ]
+        },
+        [],
+        False,
+        "chemotherapy regimens for advanced disease: 1 (not in 2, 3)",
+        None,
+    ),
+    (
+        "count",
+        "IN3",
+        0,
+        "add unknown regimen",
+        [],
+        None,
+        "chemotherapy regimens for advanced disease: 3 to 4",
+        "needs a recognized drug name instead of 'Zorblatin' in prior_regimens[3].agents",
+    ),
+    (
+        "sum",
+        "EX5",
+        3,
+        {},
+        [],
+        False,
+        "Doxorubicin-equivalent dose: epirubicin 400 x 0.5 = 200 mg/m2 ≤ 360 mg/m2",
+        None,
+    ),
+    (
+        "sum",
+        "EX5",
+        3,
+        ANTHRACYCLINES_361,
+        [],
+        True,
+        "Adriamycin 200 x 1 + epirubicin 322 x 0.5 = 361 mg/m2 > 360 mg/m2",
+        "near miss: 361 mg/m2 is within 0.3% of the threshold 360 mg/m2",
+    ),
+    (
+        "sum",
+        "EX5",
+        3,
+        {"anthracyclines": [{"agent": "pixantrone", "cumulative_dose_mg_m2": 100}]},
+        [],
+        None,
+        "pixantrone 100 x ? = at least 0 mg/m2 (no factor for pixantrone)",
+        "needs a known doxorubicin_equivalent factor for 'pixantrone'",
+    ),
+    ("all", "IN5", 0, {}, [], True, "2 true of 2", None),
+    ("all", "IN5", 0, {"sex": "male"}, [], False, "1 true, 1 false of 2", None),
+    ("all", "IN5", 0, {}, ["birth_date"], None, "1 true, 1 unknown of 2", None),
+    ("any", "EX6", 0, {}, [], False, "3 false of 3", None),
+    (
+        "any",
+        "EX6",
+        0,
+        {"cardiac_history": {"unstable_angina": True}},
+        [],
+        True,
+        "1 true, 2 false of 3",
+        None,
+    ),
+    ("any", "EX6", 0, {}, ["blood_pressure"], None, "1 false, 2 unknown of 3", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "nth", "change", "removed", "truth", "found", "note"),
+    NODE_CASES,
+    ids=[
+        f"{c[0]}-{c[1]}-{ {True: 'true', False: 'false', None: 'unknown'}[c[5]] }"
+        for c in NODE_CASES
+    ],
+)
+def test_each_kind_of_node_explains_its_truth_with_the_values_it_used(
+    screen_record: ScreenRecord,
+    eligible: dict[str, Any],
+    kind: str,
+    criterion: str,
+    nth: int,
+    change: Any,
+    removed: list[str],
+    truth: bool | None,
+    found: str,
+    note: str | None,
+) -> None:
+    if change == "add unknown regimen":
+        eligible["prior_regimens"].append(UNKNOWN_REGIMEN)
+    else:
+        merge(eligible, change)
+    for path in removed:
+        remove(eligible, path)
+    node = explained(screen_record, eligible, criterion, kind, nth)
+    assert node.truth is truth
+    assert found.lower() in node.found.lower()
+    if note is None:
+        assert not [n for n in node.notes if n.startswith("needs")]
+    else:
+        assert any(n.startswith(note) for n in node.notes), node.notes
+
+
+def test_a_window_whose_date_is_not_recorded_is_unknown_and_says_what_is_needed(
+    tmp_path: Path, eligible: dict[str, Any], screen_record: ScreenRecord
+) -> None:
+    """Another trial's criteria file: consent signed within 30 days before screening."""
+    criteria_file = tmp_path / "other.yaml"
+    criteria_file.write_text(
+        "criteria_set: {id: OTHER-1, title: Another trial, version: '1'}\n"
+        "vocabulary: {classes: [x], drugs: []}\n"
+        "criteria:\n"
+        "  - id: IN1\n"
+        "    type: inclusion\n"
+        "    title: Recent consent\n"
+        "    text: Consent signed within 30 days before enrollment\n"
+        "    logic: {date: informed_consent.date, within: {days: 30}, label: consent}\n"
+    )
+    other = load_criteria(criteria_file)
+    eligible["informed_consent"] = {"signed": False}
+    path = tmp_path / "p.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    report = screen_file(path, other, None, TODAY)
+    step = explain(report.outcomes[0])
+    assert (step.kind, step.truth, step.found) == ("window", None, "consent: date not recorded")
+    assert step.notes == ["needs informed_consent.date"]
+    assert step.rule == "consent (informed_consent.date) falls within 30 days before screening"
+
+
+def test_a_stale_observation_says_how_old_it_is(
+    screen_record: ScreenRecord, eligible: dict[str, Any]
+) -> None:
+    merge(eligible, {"labs": {"platelets": {"date": "2026-09-30"}}})
+    node = explained(screen_record, eligible, "EX10", "recent", 1)
+    assert node.truth is None
+    assert node.notes == [
+        "needs labs.platelets dated 2026-10-23 or later",
+        "the latest, 2026-09-30, is 51 days before screening: 23 days too old for the window"
+        " starting 2026-10-23",
+    ]
+
+
+def test_a_lab_value_near_its_threshold_is_flagged_as_a_near_miss(
+    screen_record: ScreenRecord, eligible: dict[str, Any]
+) -> None:
+    merge(eligible, {"labs": {"platelets": {"value": 104}}})
+    node = explained(screen_record, eligible, "EX10", "recent", 1)
+    assert node.truth is False
+    assert node.notes == [
+        "near miss: 104 10*9/L is within 4% of the threshold 100 10*9/L;"
+        " a retest may change the verdict"
+    ]
+    merge(eligible, {"labs": {"platelets": {"value": 210}}})
+    assert explained(screen_record, eligible, "EX10", "recent", 1).notes == []
+
+
+def test_an_unrecognized_drug_is_named_with_the_closest_known_names(
+    screen_record: ScreenRecord, eligible: dict[str, Any]
+) -> None:
+    eligible["prior_regimens"][-1]["agents"] = ["Herceptn", "Xeloda"]
+    report = screen_record(eligible)
+    outcome = next(o for o in report.outcomes if o.criterion.id == "IN3")
+    found = [s.found for s in walk(explain(outcome)) if "Herceptn" in s.found]
+    assert any("unrecognized drug name 'Herceptn' (did you mean Herceptin," in f for f in found)
+
+
+def test_the_json_trace_is_nested_data_with_dates_and_numbers_as_text() -> None:
+    result = runner.invoke(
+        app,
+        ["explain", str(EXAMPLES / "ineligible-anthracycline.yaml"), "-f", "json", "-r", "EX5"],
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    traced = [r for r in report["results"] if "trace" in r]
+    assert [r["id"] for r in traced] == ["EX5"]
+    trace = traced[0]["trace"]
+    assert trace["kind"] == "any" and trace["truth"] is True
+    total = trace["children"][3]
+    assert total["kind"] == "sum" and total["truth"] is True
+    assert (
+        total["evidence"]["low"] == "361" and total["evidence"]["terms"][1]["name"] == "epirubicin"
+    )
+    assert total["children"] == [] and total["notes"][0].startswith("near miss")
+
+
+def test_explain_shows_failed_and_unknown_in_full_and_the_passed_on_one_line() -> None:
+    result = runner.invoke(
+        app, ["explain", str(EXAMPLES / "ineligible-cardiac.yaml")], env={"COLUMNS": "200"}
+    )
+    out = result.stdout
+    assert result.exit_code == 1
+    assert "IN6 Adequate cardiac function  (inclusion)  ✘ fail" in out
+    assert "EX8 Myocardial infarction within 6 months  (exclusion)  ✘ fail" in out
+    assert "Left Ventricular Ejection Fraction (LVEF) > 50% at baseline" in out
+    passed = next(line for line in out.splitlines() if line.startswith("Passed:"))
+    assert "IN1 IN2 IN3" in passed and "IN6" not in passed and "EX8" not in passed
+
+
+def test_explain_rule_shows_only_the_criteria_named_and_refuses_unknown_ids() -> None:
+    result = runner.invoke(
+        app, ["explain", str(EXAMPLES / "eligible.yaml"), "--rule", "in7"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0
+    assert "IN7 ECOG performance status 0-2" in result.stdout
+    assert "IN6 " not in result.stdout and "Passed:" not in result.stdout
+    bad = runner.invoke(app, ["explain", str(EXAMPLES / "eligible.yaml"), "--rule", "IN99"])
+    assert bad.exit_code == 2 and "no criterion IN99" in bad.stderr
+
+
+def test_explain_all_shows_every_criterion(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["explain", str(EXAMPLES / "eligible.yaml"), "--all", "-o", str(tmp_path / "e.txt")]
+    )
+    text = (tmp_path / "e.txt").read_text()
+    assert result.exit_code == 0
+    assert all(f"{cid} " in text for cid in ("IN1", "IN9", "EX1", "EX22"))
+
+
+# The plain-words rendering is generated from the logic; these pin it for a few criteria.
+PINNED = {
+    "IN6": [
+        "- Met when the most recent LVEF (lvef) within 28 days before screening is above 50 %,"
+        " counting only measurements where:",
+        "  - method (method) is one of ECHO, MUGA",
+    ],
+    "IN7": ["- Met when ECOG (ecog) is one of 0, 1, 2"],
+    "EX8": [
+        "- Excluded when myocardial infarction within 6 months: some entry of"
+        " cardiac_history.myocardial_infarctions is one where:",
+        "  - myocardial infarction (.) falls within 6 months before screening",
+    ],
+    "EX1": [
+        "- Excluded when chemotherapy regimens for advanced disease: the number of entries of"
+        " prior_regimens for which the following holds is more than 4:",
+        "  - all of the following hold:",
+        "    - setting (setting) is advanced",
+        "    - agents (agents) includes a drug of class cytotoxic (by the drug vocabulary)",
+    ],
+}
+
+
+@pytest.mark.parametrize("criterion_id", sorted(PINNED))
+def test_the_logic_in_plain_words_is_generated_from_the_rules(
+    criteria: Criteria, criterion_id: str
+) -> None:
+    criterion = next(c for c in criteria.rules.criteria if c.id == criterion_id)
+    assert describe_criterion(criterion).lines() == PINNED[criterion_id]
+
+
+def test_the_doxorubicin_equivalent_rule_reads_as_a_sum_with_its_factor(criteria: Criteria) -> None:
+    ex5 = next(c for c in criteria.rules.criteria if c.id == "EX5")
+    assert describe_criterion(ex5).lines()[-1] == (
+        "  - doxorubicin-equivalent dose: the sum of cumulative_dose_mg_m2 over anthracyclines,"
+        " each converted by the doxorubicin_equivalent factor of its agent, is above 360 mg/m2"
+    )
+
+
+def test_the_review_document_sets_protocol_text_beside_the_logic_and_the_tables(
+    criteria: Criteria,
+) -> None:
+    document = review_markdown(criteria)
+    assert document.startswith("# Criteria review: JBCRG-M05\n")
+    assert document.count("\n### IN") == 9 and document.count("\n### EX") == 22
+    in6 = document[document.index("### IN6") : document.index("### IN7")]
+    assert in6.index("**Protocol text**") < in6.index("**Encoded logic**")
+    assert "> Left Ventricular Ejection Fraction (LVEF) > 50% at baseline" in in6
+    assert "\n".join(PINNED["IN6"]) in in6
+    assert "| dexamethasone | / 0.1875 | 5.3333 mg/day methylprednisolone |" in document
+    assert (
+        "\n| Herceptin |" not in document and "| trastuzumab | anti_her2 | Herceptin," in document
+    )
+    assert "| creatinine | mg/dL | umol/L (/ 88.4) |" in document
+
+
+def test_criteria_review_markdown_for_chosen_criteria_and_check_of_a_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["criteria", "IN6", "--review", "--format", "markdown"])
+    assert result.exit_code == 0
+    assert "### IN6: Adequate cardiac function" in result.stdout
+    assert "### IN7" not in result.stdout and "## Drug vocabulary" not in result.stdout
+    ok = runner.invoke(app, ["criteria", "--check", str(Path("criteria/precious.yaml").resolve())])
+    assert ok.exit_code == 0 and "OK, 31 criteria (9 inclusion, 22 exclusion)" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "criteria_set: {id: X, title: T, version: '1'}\n"
+        "vocabulary: {classes: [a], drugs: []}\n"
+        "criteria:\n"
+        "  - id: IN1\n    type: inclusion\n    title: t\n    text: t\n"
+        "    logic: {field: ecgo, op: eq, value: 1}\n"
+    )
+    failed = runner.invoke(app, ["criteria", "--check", str(bad)])
+    assert failed.exit_code == 3
+    assert (
+        f"{bad}:8 criteria[0].logic.field: no field 'ecgo' (did you mean 'ecog'?)" in failed.stderr
+    )
