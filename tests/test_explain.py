@@ -247,7 +247,7 @@ def test_a_lab_value_near_its_threshold_is_flagged_as_a_near_miss(
     assert node.truth is False
     assert node.notes == [
         "near miss: 104 10*9/L is within 4% of the threshold 100 10*9/L;"
-        " a retest may change the verdict"
+        " a retest or a corrected record may change the verdict"
     ]
     merge(eligible, {"labs": {"platelets": {"value": 210}}})
     assert explained(screen_record, eligible, "EX10", "recent", 1).notes == []

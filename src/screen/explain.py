@@ -131,7 +131,7 @@ def _near_miss(trace: Trace) -> list[str]:
     limit = f"{num(threshold)} {unit}".strip()
     percent = num((margin * 100).quantize(Decimal("0.1")))
     return [
-        f"near miss: {shown} is within {percent}% of the threshold {limit}; a retest may change the verdict"
+        f"near miss: {shown} is within {percent}% of the threshold {limit}; a retest or a corrected record may change the verdict"
     ]
 
 
