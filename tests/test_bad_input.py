@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -123,24 +124,39 @@ def test_patient_id_is_kept_when_the_record_is_invalid(tmp_path: Path, criteria:
     assert report.to_dict()["results"] == []
 
 
-@pytest.mark.parametrize(
-    ("text", "message", "line"),
-    [
-        (
-            "patient_id: A\necog: 0\necog: 1\n",
-            "duplicate key 'ecog' (first at line 2, again at line 3)",
-            3,
-        ),
-        ("patient_id: A\nsex: [female\n", "invalid YAML", None),
-        ("- patient_id: A\n", "top level must be a mapping", 1),
-        ("just text\n", "top level must be a mapping", 1),
-        ("", "empty", None),
-        ("patient_id: A\n---\npatient_id: B\n", "several YAML documents", None),
-        ("patient_id: !!python/object/apply:os.system ['true']\n", "tag not allowed", 1),
-        ("patient_id: A\nbirth_date: 2026-02-30\n", "invalid date", 2),
-        ("a: &a [1, 2]\nb: *a\npatient_id: A\n", "aliases are not allowed", 1),
-    ],
-)
+HAZARDS = [
+    (
+        "patient_id: A\necog: 0\necog: 1\n",
+        "duplicate key 'ecog' (first at line 2, again at line 3)",
+        3,
+    ),
+    ("patient_id: A\nsex: [female\n", "invalid YAML", None),
+    ("- patient_id: A\n", "top level must be a mapping", 1),
+    ("just text\n", "top level must be a mapping", 1),
+    ("", "empty", None),
+    ("patient_id: A\n---\npatient_id: B\n", "several YAML documents", None),
+    ("patient_id: !!python/object/apply:os.system ['true']\n", "tag not allowed", 1),
+    ("patient_id: A\nbirth_date: 2026-02-30\n", "invalid date", 2),
+    ("a: &a [1, 2]\nb: *a\npatient_id: A\n", "aliases are not allowed", 1),
+    (
+        'patient_id: A\necog: 0\n"ecog": 1\n',
+        "duplicate key 'ecog' (first at line 2, again at line 3)",
+        3,
+    ),
+    ("patient_id: A\n<<: {ecog: 1}\n", "merge keys (<<) are not allowed", 2),
+    ("patient_id: A\n? [ecog, lvef]\n: 1\n", "a key must be a plain value", 2),
+    ("patient_id: A\nsex: !!binary aGk=\n", "tag not allowed", 2),
+    (
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n",
+        "aliases are not allowed",
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "line"), HAZARDS)
 def test_yaml_hazards_are_clean_errors(
     tmp_path: Path, criteria: Criteria, text: str, message: str, line: int | None
 ) -> None:
@@ -161,6 +177,28 @@ def test_non_utf8_bytes_are_an_error_naming_the_line(tmp_path: Path, criteria: C
 def test_file_over_the_size_limit_is_refused(tmp_path: Path, criteria: Criteria) -> None:
     report = _screen_text(tmp_path, criteria, "patient_id: A\n" + "# padding\n" * 120_000)
     assert "over the limit" in report.problems[0].message
+
+
+def test_the_size_limit_is_configurable_on_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    runner = CliRunner()
+    record = tmp_path / "p.yaml"
+    record.write_text(_eligible_text())
+    size = record.stat().st_size
+    small = runner.invoke(app, ["check", str(record), "-f", "json", "--max-file-size", "1KiB"])
+    assert small.exit_code == 3
+    (error,) = json.loads(small.stdout)["errors"]
+    assert error == {
+        "message": f"file is {size} bytes, over the limit of 1024 bytes",
+        "location": str(record),
+    }
+    roomy = runner.invoke(app, ["check", str(record), "-f", "json", "--max-file-size", "2MiB"])
+    assert roomy.exit_code == 0
+    bad = runner.invoke(app, ["check", str(record), "--max-file-size", "lots"])
+    assert bad.exit_code == 2 and "not a size" in bad.stderr
 
 
 def test_missing_file_is_an_error(tmp_path: Path, criteria: Criteria) -> None:
@@ -190,3 +228,24 @@ def test_inconsistent_records_are_errors(
     )
     assert report.verdict == "error"
     assert any(message in p.message for p in report.problems)
+
+
+def test_every_hazard_in_one_batch_is_an_error_row_and_the_good_record_is_screened(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    for index, (text, _, _) in enumerate(HAZARDS):
+        (tmp_path / f"hazard-{index:02d}.yaml").write_text(text)
+    (tmp_path / "zz-good.yaml").write_text(_eligible_text())
+    result = CliRunner().invoke(app, ["check", str(tmp_path), "-f", "json", "--workers", "2"])
+    reports = json.loads(result.stdout)
+    assert result.exit_code == 3
+    assert [r["verdict"] for r in reports] == ["error"] * len(HAZARDS) + ["eligible"]
+    for report, (_, message, line) in zip(reports, HAZARDS, strict=False):
+        (error,) = report["errors"]
+        assert message in error["message"]
+        if line is not None:
+            assert error["location"].startswith(f"{report['source']}:{line}")

@@ -25,6 +25,7 @@ from screen.errors import Problem
 from screen.load import Criteria
 from screen.report import Report
 from screen.screening import screen_file, stamp
+from screen.yamlio import DEFAULT_MAX_BYTES
 
 Renderer = Callable[[Report], str]
 
@@ -37,6 +38,7 @@ class Job:
     as_of: datetime.date | None
     today: datetime.date
     render: Renderer
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ def default_workers() -> int:
 def screen_one(job: Job, path: Path) -> Screened:
     """Screen a file; an internal failure becomes an error row, never a lost batch."""
     try:
-        report = screen_file(path, job.criteria, job.as_of, job.today)
+        report = screen_file(path, job.criteria, job.as_of, job.today, job.max_bytes)
     except Exception as exc:  # a bug in screen, not in the record: say so, go on
         problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", str(path))
         report = Report(

@@ -10,6 +10,7 @@ import datetime
 import enum
 import io
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
@@ -19,7 +20,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from screen.batch import Renderer
+    from screen.batch import Job, Renderer
     from screen.load import Criteria
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # skip the entry-point scan
@@ -81,6 +82,43 @@ OutputOption = Annotated[
         "-o",
         help="Write the report to this file (whole or not at all) instead of standard output.",
         dir_okay=False,
+    ),
+]
+
+
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 10**6,
+    "mb": 10**6,
+    "mib": 2**20,
+}
+
+
+def _parse_size(value: str | None) -> int:
+    """`1048576`, `512KiB`, `2MiB`, `1.5MB`: a file size in bytes."""
+    from screen.yamlio import DEFAULT_MAX_BYTES
+
+    if value is None:
+        return DEFAULT_MAX_BYTES
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+    factor = _SIZE_UNITS.get(match.group(2).lower()) if match else None
+    size = int(float(match.group(1)) * factor) if match and factor else 0
+    if size < 1:
+        raise typer.BadParameter(f"{value!r} is not a size such as 1048576, 512KiB or 2MiB")
+    return size
+
+
+MaxSizeOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--max-file-size",
+        help="Refuse patient files larger than this, without reading them (default 1MiB).",
+        metavar="SIZE",
+        show_default=False,
     ),
 ]
 
@@ -167,6 +205,7 @@ def check(
     format: FormatOption = Format.table,
     output: OutputOption = None,
     workers: WorkersOption = None,
+    max_file_size: MaxSizeOption = None,
 ) -> None:
     """Screen patient files: verdict, one result per criterion, and the data still missing.
 
@@ -174,9 +213,13 @@ def check(
     and the attrition per criterion (table). Exit code: 0 all eligible, 1 some ineligible
     or incomplete, 3 some file could not be read or is invalid (the others are screened).
     """
+    from screen.batch import Job
     from screen.paths import patient_files
+    from screen.render.table import render_patient
+    from screen.screening import screen_file
 
     screening_date = _parse_date(as_of)
+    max_bytes = _parse_size(max_file_size)
     loaded = _load_criteria(criteria)
     files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     if not files:
@@ -184,44 +227,24 @@ def check(
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
     if format is Format.table and len(files) == 1:
-        raise typer.Exit(_check_one(Path(files[0]), loaded, screening_date, today, output))
-    raise typer.Exit(_check_many(files, loaded, screening_date, today, format, output, workers))
-
-
-def _check_one(
-    path: Path,
-    criteria: Criteria,
-    as_of: datetime.date | None,
-    today: datetime.date,
-    output: Path | None,
-) -> int:
-    """One patient in full, for people: every criterion with its reason."""
-    from screen.render.table import render_patient
-    from screen.screening import screen_file
-
-    report = screen_file(path, criteria, as_of, today)
-    _emit_rich(lambda console: render_patient(report, console), output)
-    return _exit_code({report.verdict: 1})
+        report = screen_file(Path(files[0]), loaded, screening_date, today, max_bytes)
+        _emit_rich(lambda console: render_patient(report, console), output)
+        raise typer.Exit(_exit_code({report.verdict: 1}))
+    job = Job(loaded, screening_date, today, _renderer(format, len(files) > 1), max_bytes)
+    raise typer.Exit(_check_many(files, job, format, output, workers))
 
 
 def _check_many(
-    files: list[str],
-    criteria: Criteria,
-    as_of: datetime.date | None,
-    today: datetime.date,
-    format: Format,
-    output: Path | None,
-    workers: int | None,
+    files: list[str], job: Job, format: Format, output: Path | None, workers: int | None
 ) -> int:
     """Stream the records through the workers into the output, keeping running totals."""
     from screen.attrition import Attrition
-    from screen.batch import Batch, Job, Screened, workers_for
+    from screen.batch import Batch, Screened, workers_for
     from screen.render.progress import progress
 
-    attrition = Attrition(criteria.rules.criteria)
+    attrition = Attrition(job.criteria.rules.criteria)
     rows: list[Screened] = []  # the table view lists every patient; other formats stream
     as_array = format is Format.json and len(files) > 1
-    job = Job(criteria, as_of, today, _renderer(format, len(files) > 1))
 
     def stream(handle: TextIO) -> None:
         if format is Format.csv:
@@ -303,6 +326,7 @@ def explain(
     as_of: AsOfOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
+    max_file_size: MaxSizeOption = None,
 ) -> None:
     """Why each criterion came out as it did: protocol text, the values used, the logic.
 
@@ -325,7 +349,9 @@ def explain(
             err=True,
         )
         raise typer.Exit(2)
-    report = screen_file(file, loaded, screening_date, datetime.date.today())
+    report = screen_file(
+        file, loaded, screening_date, datetime.date.today(), _parse_size(max_file_size)
+    )
     if format is Format.table:
         from screen.render.explain import explain_view
 

@@ -26,12 +26,14 @@ def screen_file(
     criteria: Criteria,
     as_of: datetime.date | None = None,
     today: datetime.date | None = None,
+    max_bytes: int = yamlio.DEFAULT_MAX_BYTES,
 ) -> Report:
-    """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback."""
+    """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback;
+    a file over `max_bytes` is refused without being read."""
     source = str(path)
     data = None
     try:
-        text = yamlio.read_text(path)
+        text = yamlio.read_text(path, max_bytes)
         data = yamlio.parse_mapping(text, source)
         patient, screening_date = validate_patient(
             data, text, source, criteria, as_of, today or datetime.date.today()
