@@ -122,7 +122,9 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
     target = tmp_path / "log.csv"
     code, out, _ = run("check", str(EXAMPLES), "-f", "csv", "--output", str(target))
     assert code == 1 and out == ""
-    assert target.read_text().startswith("patient_id,source,as_of,verdict,failed,unknown\n")
+    assert target.read_text().startswith(
+        "patient_id,source,as_of,verdict,failed,unknown,eligible_from,eligible_until\n"
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]  # no temporary file left behind
 
 
@@ -138,11 +140,19 @@ def test_invalid_criteria_file_exits_3_with_its_lines(tmp_path: Path) -> None:
     assert f"{broken}:" in err and "no field 'ecgo' (did you mean 'ecog'?)" in err
 
 
-def test_table_view_puts_the_verdict_first_and_lists_missing(tmp_path: Path) -> None:
-    code, out, _ = run("check", str(EXAMPLES / "incomplete-prescreening.yaml"))
-    assert code == 1
-    assert out.index("Verdict: INCOMPLETE") < out.index("IN1")
-    assert "Missing data" in out and "informed_consent.signed" in out
+def test_table_view_puts_the_verdict_first_and_lists_what_to_collect() -> None:
+    result = runner.invoke(
+        app, ["check", str(EXAMPLES / "incomplete-prescreening.yaml")], env={"COLUMNS": "200"}
+    )
+    out = result.stdout
+    assert result.exit_code == 1
+    assert out.index("Verdict: INCOMPLETE") < out.index("When: Never eligible") < out.index("IN1")
+    assert "To collect (settles the unknown criteria):" in out
+    assert "• informed_consent (signed), for IN9" in out
+    assert (
+        "• labs (neutrophils, platelets, hemoglobin, total_bilirubin, ast, alt, creatinine):"
+        " dated on or after 2026-10-23, for EX10"
+    ) in out
 
 
 def test_criteria_lists_the_set() -> None:

@@ -25,6 +25,7 @@ from screen.errors import Problem
 from screen.load import Criteria
 from screen.report import Report
 from screen.screening import screen_file, stamp
+from screen.window import DEFAULT_HORIZON_DAYS
 from screen.yamlio import DEFAULT_MAX_BYTES
 
 Renderer = Callable[[Report], str]
@@ -39,6 +40,7 @@ class Job:
     today: datetime.date
     render: Renderer
     max_bytes: int = DEFAULT_MAX_BYTES
+    horizon_days: int = DEFAULT_HORIZON_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Screened:
     unknown: tuple[str, ...]
     problems: tuple[Problem, ...]
     rendered: str
+    eligible_from: str | None = None
+    eligible_until: str | None = None
 
 
 def default_workers() -> int:
@@ -65,7 +69,9 @@ def default_workers() -> int:
 def screen_one(job: Job, path: Path) -> Screened:
     """Screen a file; an internal failure becomes an error row, never a lost batch."""
     try:
-        report = screen_file(path, job.criteria, job.as_of, job.today, job.max_bytes)
+        report = screen_file(
+            path, job.criteria, job.as_of, job.today, job.max_bytes, job.horizon_days
+        )
     except Exception as exc:  # a bug in screen, not in the record: say so, go on
         problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", str(path))
         report = Report(
@@ -79,6 +85,8 @@ def screen_one(job: Job, path: Path) -> Screened:
         tuple(report.unknown),
         tuple(report.problems),
         job.render(report),
+        report.eligible_from.isoformat() if report.eligible_from else None,
+        report.eligible_until.isoformat() if report.eligible_until else None,
     )
 
 

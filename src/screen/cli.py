@@ -123,6 +123,18 @@ MaxSizeOption = Annotated[
 ]
 
 
+HorizonOption = Annotated[
+    int,
+    typer.Option(
+        "--horizon",
+        min=0,
+        max=3650,
+        help="Look this many days ahead for when the patient is eligible (eligible_from/until).",
+        metavar="DAYS",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         from screen import __version__
@@ -206,6 +218,7 @@ def check(
     output: OutputOption = None,
     workers: WorkersOption = None,
     max_file_size: MaxSizeOption = None,
+    horizon: HorizonOption = 90,
 ) -> None:
     """Screen patient files: verdict, one result per criterion, and the data still missing.
 
@@ -227,10 +240,11 @@ def check(
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
     if format is Format.table and len(files) == 1:
-        report = screen_file(Path(files[0]), loaded, screening_date, today, max_bytes)
+        report = screen_file(Path(files[0]), loaded, screening_date, today, max_bytes, horizon)
         _emit_rich(lambda console: render_patient(report, console), output)
         raise typer.Exit(_exit_code({report.verdict: 1}))
-    job = Job(loaded, screening_date, today, _renderer(format, len(files) > 1), max_bytes)
+    render = _renderer(format, len(files) > 1)
+    job = Job(loaded, screening_date, today, render, max_bytes, horizon)
     raise typer.Exit(_check_many(files, job, format, output, workers))
 
 
@@ -327,6 +341,7 @@ def explain(
     format: FormatOption = Format.table,
     output: OutputOption = None,
     max_file_size: MaxSizeOption = None,
+    horizon: HorizonOption = 90,
 ) -> None:
     """Why each criterion came out as it did: protocol text, the values used, the logic.
 
@@ -350,7 +365,7 @@ def explain(
         )
         raise typer.Exit(2)
     report = screen_file(
-        file, loaded, screening_date, datetime.date.today(), _parse_size(max_file_size)
+        file, loaded, screening_date, datetime.date.today(), _parse_size(max_file_size), horizon
     )
     if format is Format.table:
         from screen.render.explain import explain_view

@@ -21,3 +21,36 @@ def shift_back(day: datetime.date, amount: int, unit: str) -> datetime.date:
 def completed_years(birth: datetime.date, on: datetime.date) -> int:
     """Age in completed years; a birthday falling on `on` counts."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def first_day_after(day: datetime.date, amount: int, unit: str) -> datetime.date:
+    """The first as-of date whose window of `amount unit` no longer reaches back to `day`:
+    the smallest d with shift_back(d, amount, unit) > day. A 28-day window holding an LVEF of
+    2026-11-10 holds it as of 2026-12-08 and no longer as of 2026-12-09."""
+    if unit == "days":
+        return day + datetime.timedelta(days=amount + 1)
+    months = amount * 12 if unit == "years" else amount
+    total = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(total, 12)
+    guess = datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    while shift_back(guess, amount, unit) > day:  # month ends clamp: step back to the edge
+        guess -= datetime.timedelta(days=1)
+    while shift_back(guess, amount, unit) <= day:
+        guess += datetime.timedelta(days=1)
+    return guess
+
+
+def next_birthdays(
+    birth: datetime.date, after: datetime.date, until: datetime.date
+) -> list[datetime.date]:
+    """Birthdays in (after, until]; 29 February is celebrated on 1 March in common years,
+    the day completed_years counts the new year from."""
+    found = []
+    for year in range(after.year, until.year + 1):
+        try:
+            birthday = birth.replace(year=year)
+        except ValueError:
+            birthday = datetime.date(year, 3, 1)
+        if after < birthday <= until:
+            found.append(birthday)
+    return found

@@ -59,6 +59,7 @@ class Context:
     vocabulary: Vocabulary
     as_of: datetime.date
     starts: dict[tuple[int, str], datetime.date] = field(default_factory=dict)
+    selected: dict[tuple[int, datetime.date, int], Any] = field(default_factory=dict)
 
 
 def evaluate(
@@ -237,17 +238,11 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
     if recorded is None:
         return Trace(node, None, Observation(node.recent, start))
     series = recorded if isinstance(recorded, list) else [recorded]
-    latest = max((o.date for o in series), default=None)
-    admissible: list[tuple[Any, Trace | None]] = []
-    refused = None
-    for observation in series:
-        if not start <= observation.date <= context.as_of:
-            continue
-        where = None if node.where is None else evaluate_node(node.where, observation, context)
-        if where is not None and where.truth is not True:
-            refused = refused or _attribute(observation, "method") or "not admissible"
-            continue
-        admissible.append((observation, where))
+    key = (id(recorded), start, id(node.where))  # AST > 100 and AST > 200 read one result
+    selected = context.selected.get(key)
+    if selected is None:
+        selected = context.selected[key] = _select(node, series, start, context)
+    admissible, latest, refused = selected
     if not admissible:
         evidence = Observation(
             node.recent,
@@ -258,7 +253,7 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             not_admitted=refused,
         )
         return Trace(node, None, evidence)
-    observation, where = max(admissible, key=lambda pair: pair[0].date)
+    observation, where = admissible
     value = getattr(observation, node.of)
     threshold = decimal(node.value)
     recorded_value = Decimal(str(value))
@@ -293,6 +288,26 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
     )
     children = () if where is None else (where,)
     return Trace(node, compare(converted, node.op, threshold), evidence, children)
+
+
+def _select(
+    node: Recent, series: list[Any], start: datetime.date, context: Context
+) -> tuple[Any, datetime.date | None, str | None]:
+    """The most recent admissible observation in the window (with its `where` trace), the
+    latest date recorded at all, and why a reading in the window was not admitted."""
+    latest = max((o.date for o in series), default=None)
+    best: tuple[Any, Trace | None] | None = None
+    refused = None
+    for observation in series:
+        if not start <= observation.date <= context.as_of:
+            continue
+        where = None if node.where is None else evaluate_node(node.where, observation, context)
+        if where is not None and where.truth is not True:
+            refused = refused or _attribute(observation, "method") or "not admissible"
+            continue
+        if best is None or observation.date > best[0].date:
+            best = (observation, where)
+    return best, latest, refused
 
 
 def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:

@@ -7,6 +7,8 @@ values and thresholds that settled the criterion and nothing else.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -292,46 +294,80 @@ def reason(trace: Trace) -> str:
     return sentence[:1].upper() + sentence[1:] if sentence else ""
 
 
-def needs(trace: Trace, prefix: str = "") -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Need:
+    """Data that would settle an unknown: the field to collect, the phrase for people, and
+    the earliest date it may carry to count (for data with a window)."""
+
+    path: str
+    text: str
+    dated_from: datetime.date | None = None
+    qualifier: str = ""  # e.g. "by ECHO or MUGA": which kind of measurement counts
+
+
+def needs(trace: Trace) -> list[str]:
+    """For an unknown trace: the data that would settle it, as phrases."""
+    return [need.text for need in needs_of(trace)]
+
+
+def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
     """For an unknown trace: the data that would settle it."""
     if trace.truth is not None:
         return []
     node, evidence = trace.node, trace.evidence
     if isinstance(node, AllOf | AnyOf | Not):
-        return [n for child in decisive(trace) for n in needs(child, prefix)]
+        return [n for child in decisive(trace) for n in needs_of(child, prefix)]
     if isinstance(evidence, Items | Tally | Total) and (
         getattr(evidence, "count", 0) is None or getattr(evidence, "low", 0) is None
     ):
-        return [f"{prefix}{evidence.path} (an empty list if none)"]
+        path = f"{prefix}{evidence.path}"
+        return [Need(path, f"{path} (an empty list if none)")]
     if isinstance(node, Exists | Count | Latest | Sum):
         path = evidence.path
-        found = [n for c in decisive(trace) for n in needs(c, f"{prefix}{path}[{(c.item or 0)}].")]
-        if isinstance(node, Sum):
+        found = [
+            n for c in decisive(trace) for n in needs_of(c, f"{prefix}{path}[{(c.item or 0)}].")
+        ]
+        if isinstance(node, Sum) and node.factor:
             found += [
-                f"a known {node.factor.table} factor for {t.name!r}"
+                Need(
+                    f"{prefix}{path}[{t.item}].{node.factor.key}",
+                    f"a known {node.factor.table} factor for {t.name!r}",
+                )
                 for t in evidence.terms
-                if t.factor is None and node.factor
+                if t.factor is None
             ]
         return found
     if isinstance(evidence, FieldValue):
+        path = f"{prefix}{evidence.path}"
         if evidence.value is None:
-            return [f"{prefix}{evidence.path}"]
-        return [f"a {node.factor.table} factor for {evidence.factor_of!r}"]
+            return [Need(path, path)]
+        return [Need(path, f"a {node.factor.table} factor for {evidence.factor_of!r}")]
     if isinstance(evidence, DrugMatch):
+        path = f"{prefix}{evidence.path}"
         if not evidence.names:
-            return [f"{prefix}{evidence.path}"]
-        return [
-            f"a recognized drug name instead of {', '.join(repr(n) for n in evidence.unrecognized)} in {prefix}{evidence.path}"
-        ]
+            return [Need(path, path)]
+        names = ", ".join(repr(n) for n in evidence.unrecognized)
+        return [Need(path, f"a recognized drug name instead of {names} in {path}")]
     if isinstance(node, Window):
-        return [f"{prefix}{node.date}"]
+        path = f"{prefix}{node.date}"
+        return [Need(path, path)]
     if isinstance(evidence, Observation):
+        path = f"{prefix}{evidence.path}"
         accepted = ""
         if isinstance(node.where, Compare) and node.where.op == "in":
             accepted = f" by {' or '.join(text(v) for v in node.where.value)}"  # type: ignore[union-attr]
         if evidence.date is not None and evidence.converted is None:
-            return [f"{prefix}{evidence.path} in a unit convertible to {node.unit}"]
-        return [f"{prefix}{evidence.path}{accepted} dated {evidence.window_start} or later"]
+            return [Need(path, f"{path} in a unit convertible to {node.unit}")]
+        return [
+            Need(
+                path,
+                f"{path}{accepted} dated {evidence.window_start} or later",
+                evidence.window_start,
+                accepted.strip(),
+            )
+        ]
     if isinstance(evidence, AgeFound):
-        return [f"{prefix}{node.age} (or {node.stated})" if node.stated else f"{prefix}{node.age}"]
-    return [f"{prefix}{label_of(node, '?')}"]
+        path = f"{prefix}{node.age}"
+        return [Need(path, f"{path} (or {node.stated})" if node.stated else path)]
+    path = f"{prefix}{label_of(node, '?')}"
+    return [Need(path, path)]

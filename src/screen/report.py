@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from screen.errors import Problem
 from screen.reasons import needs, reason
+from screen.todo import Todo, todo
 from screen.trace import Outcome
+from screen.window import Eligibility
 
 Verdict = Literal["eligible", "ineligible", "incomplete", "error"]
 
@@ -35,6 +37,26 @@ class Report:
     criteria_set: CriteriaStamp
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    eligibility: Eligibility | None = None
+
+    @property
+    def eligible_from(self) -> datetime.date | None:
+        return None if self.eligibility is None else self.eligibility.eligible_from
+
+    @property
+    def eligible_until(self) -> datetime.date | None:
+        return None if self.eligibility is None else self.eligibility.eligible_until
+
+    @property
+    def todo(self) -> list[Todo]:
+        """For the unknown criteria, what to collect, merged per assessment."""
+        return todo(self.outcomes)
+
+    @property
+    def window_summary(self) -> str | None:
+        if self.eligibility is None:
+            return None
+        return self.eligibility.summary({o.criterion.id: o.criterion.title for o in self.outcomes})
 
     @property
     def failed(self) -> list[str]:
@@ -78,7 +100,19 @@ class Report:
             ],
             "missing": self.missing,
             "errors": [{"message": p.message, "location": p.location} for p in self.problems],
+            "eligible_from": _iso(self.eligible_from),
+            "eligible_until": _iso(self.eligible_until),
+            "eligibility": None
+            if self.eligibility is None
+            else self.eligibility.to_dict(
+                {o.criterion.id: o.criterion.title for o in self.outcomes}
+            ),
+            "todo": [item.to_dict() for item in self.todo],
         }
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def verdict_of(outcomes: list[Outcome]) -> Verdict:

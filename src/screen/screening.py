@@ -14,6 +14,7 @@ from screen.engine import evaluate
 from screen.errors import InputError
 from screen.load import Criteria, validate_patient
 from screen.report import CriteriaStamp, Report, verdict_of
+from screen.window import DEFAULT_HORIZON_DAYS, eligibility
 
 
 def stamp(criteria: Criteria) -> CriteriaStamp:
@@ -27,6 +28,7 @@ def screen_file(
     as_of: datetime.date | None = None,
     today: datetime.date | None = None,
     max_bytes: int = yamlio.DEFAULT_MAX_BYTES,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> Report:
     """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback;
     a file over `max_bytes` is refused without being read."""
@@ -48,7 +50,15 @@ def screen_file(
             stamp(criteria),
             problems=exc.problems,
         )
-    outcomes = evaluate(criteria.rules.criteria, criteria.vocabulary, patient, screening_date)
+    rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
+    outcomes = evaluate(rules, vocabulary, patient, screening_date)
+    window = eligibility(rules, vocabulary, patient, outcomes, screening_date, horizon_days)
     return Report(
-        patient.patient_id, source, screening_date, verdict_of(outcomes), stamp(criteria), outcomes
+        patient.patient_id,
+        source,
+        screening_date,
+        verdict_of(outcomes),
+        stamp(criteria),
+        outcomes,
+        eligibility=window,
     )

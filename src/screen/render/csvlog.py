@@ -1,4 +1,6 @@
-"""The screening log: one CSV row per patient; the first six columns are the contract's."""
+"""The screening log: one CSV row per patient; the first six columns are the contract's,
+then when the patient is eligible (eligible_from, eligible_until: ISO dates or empty), so
+a site can sort its pre-screened patients by when they can be enrolled."""
 
 from __future__ import annotations
 
@@ -8,7 +10,16 @@ from collections.abc import Iterable
 
 from screen.report import Report
 
-HEADER = ["patient_id", "source", "as_of", "verdict", "failed", "unknown"]
+HEADER = [
+    "patient_id",
+    "source",
+    "as_of",
+    "verdict",
+    "failed",
+    "unknown",
+    "eligible_from",
+    "eligible_until",
+]
 
 
 def header() -> str:
@@ -24,6 +35,8 @@ def row(report: Report) -> str:
             report.verdict,
             " ".join(report.failed),
             " ".join(report.unknown),
+            report.eligible_from.isoformat() if report.eligible_from else "",
+            report.eligible_until.isoformat() if report.eligible_until else "",
         ]
     )
 

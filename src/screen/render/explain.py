@@ -11,7 +11,7 @@ from rich.tree import Tree
 
 from screen.explain import Step, explain
 from screen.reasons import reason
-from screen.render.table import STATUS_STYLE, patient_heading
+from screen.render.table import STATUS_STYLE, patient_heading, todo_view
 from screen.report import Report
 from screen.trace import Outcome
 
@@ -33,6 +33,9 @@ def explain_view(report: Report, only: Sequence[str] = (), every: bool = False) 
         shown = [o for o in report.outcomes if o.status == "fail"]
         shown += [o for o in report.outcomes if o.status == "unknown"]
     parts += [criterion_view(outcome) for outcome in shown]
+    todo = todo_view(report)
+    if todo is not None:
+        parts += [Text(""), todo]
     if not wanted and not every:
         passed = [o.criterion.id for o in report.outcomes if o.status == "pass"]
         if passed:

@@ -53,7 +53,22 @@ def patient_heading(report: Report) -> RenderableType:
     criteria_line = Text(
         f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", style="dim"
     )
-    return Group(heading, verdict, criteria_line)
+    parts: list[RenderableType] = [heading, verdict]
+    if report.window_summary:
+        style = "green" if report.eligible_from else "yellow"
+        parts.append(Text.assemble("When: ", (report.window_summary, style)))
+    return Group(*parts, criteria_line)
+
+
+def todo_view(report: Report) -> RenderableType | None:
+    """What to collect for the unknown criteria, merged per assessment."""
+    items = report.todo
+    if not items:
+        return None
+    return Group(
+        Text("To collect (settles the unknown criteria):", style="bold yellow"),
+        *(Text(f"  • {item.sentence()}") for item in items),
+    )
 
 
 def patient_view(report: Report) -> RenderableType:
@@ -75,9 +90,9 @@ def patient_view(report: Report) -> RenderableType:
             Text(reason(outcome.trace), style=row_style if outcome.status != "pass" else "dim"),
         )
     parts: list[RenderableType] = [patient_heading(report), table]
-    if report.missing:
-        parts.append(Text("Missing data (to settle the unknown criteria):", style="bold yellow"))
-        parts.extend(Text(f"  • {need}") for need in report.missing)
+    todo = todo_view(report)
+    if todo is not None:
+        parts.append(todo)
     parts.append(Text(""))
     return Group(*parts)
 
@@ -99,6 +114,8 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
     table.add_column("verdict", no_wrap=True)
     table.add_column("failed", style="red")
     table.add_column("unknown", style="yellow")
+    table.add_column("eligible from", no_wrap=True)
+    table.add_column("until", no_wrap=True)
     with_problems = any(row.problems for row in rows)
     if with_problems:
         table.add_column("problem", style="magenta")
@@ -110,6 +127,8 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
             Text(label, style=style),
             " ".join(row.failed),
             " ".join(row.unknown),
+            row.eligible_from or "",
+            row.eligible_until or "",
         ]
         if with_problems:
             more = len(row.problems) - 1

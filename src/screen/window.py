@@ -1,0 +1,274 @@
+"""Eligibility over time: from when, and until when, the verdict holds.
+
+The record stays as it is; only the as-of date moves forward. A criterion can only come
+out differently on a date where one of its own windows opens or closes: the day an
+observation falls out of its `recent` window, the day a dated event leaves (or passes) a
+`within`/`before` window, a birthday. Those dates are read from the rules' windows and the
+record's dates in the criterion's trace (nothing per criterion is special-cased), and only
+the criteria concerned are evaluated again on each of them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from screen.dates import completed_years, first_day_after, next_birthdays
+from screen.engine import Context, evaluate_node
+from screen.reasons import label_of
+from screen.rules import Age, AllOf, AnyOf, Criterion, Not, Recent, Window
+from screen.trace import AgeFound, DateCheck, Observation, Outcome, Status, Trace, status_of
+from screen.vocabulary import Vocabulary
+
+DEFAULT_HORIZON_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A date from which a criterion may come out differently, and why."""
+
+    date: datetime.date
+    criterion: str
+    cause: str
+    status: Status | None = None  # the criterion's status from that date, once evaluated
+
+
+@dataclass(slots=True)
+class Eligibility:
+    """When the patient is eligible within the horizon, and which criterion decides it."""
+
+    as_of: datetime.date
+    horizon_days: int
+    eligible_from: datetime.date | None = None
+    eligible_until: datetime.date | None = None  # last eligible day, when it ends in the horizon
+    opened_by: list[Change] = field(default_factory=list)
+    closed_by: list[Change] = field(default_factory=list)
+    blocking: list[tuple[str, Status]] = field(default_factory=list)  # never passing: status now
+
+    @property
+    def horizon_end(self) -> datetime.date:
+        return self.as_of + datetime.timedelta(days=self.horizon_days)
+
+    def summary(self, titles: dict[str, str]) -> str:
+        """One sentence for the coordinator, naming the criterion that opens or closes it."""
+        if self.eligible_from is None:
+            parts = []
+            for status, word in (("fail", "fails"), ("unknown", "unknown")):
+                named = [
+                    f"{cid} ({titles.get(cid, cid)})" for cid, s in self.blocking if s == status
+                ]
+                if named:
+                    parts.append(f"{word}: {', '.join(named)}")
+            return (
+                f"Never eligible within {self.horizon_days} days on this record; {'; '.join(parts)}"
+            )
+        if self.eligible_from == self.as_of:
+            opening = f"Eligible from {self.eligible_from}"
+        else:
+            causes = "; ".join(dict.fromkeys(c.cause for c in self.opened_by))
+            opening = f"Not eligible now; eligible from {self.eligible_from} when {causes}"
+        if self.eligible_until is None:
+            return f"{opening}, still eligible at the {self.horizon_days}-day horizon ({self.horizon_end})"
+        closing = "; ".join(dict.fromkeys(f"{c.criterion}: {c.cause}" for c in self.closed_by))
+        return f"{opening}, until {self.eligible_until} ({closing})"
+
+    def to_dict(self, titles: dict[str, str]) -> dict[str, Any]:
+        return {
+            "eligible_from": _iso(self.eligible_from),
+            "eligible_until": _iso(self.eligible_until),
+            "horizon_end": self.horizon_end.isoformat(),
+            "summary": self.summary(titles),
+            "opened_by": [_change(c) for c in self.opened_by],
+            "closed_by": [_change(c) for c in self.closed_by],
+            "blocking": [{"id": cid, "status": status} for cid, status in self.blocking],
+        }
+
+
+def eligibility(
+    criteria: Sequence[Criterion],
+    vocabulary: Vocabulary,
+    record: Any,
+    outcomes: Sequence[Outcome],
+    as_of: datetime.date,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> Eligibility:
+    """Walk forward from the as-of date through every date where a criterion can change."""
+    found = Eligibility(as_of, horizon_days)
+    end = found.horizon_end
+    # Every date where a criterion can change is known now: each comes from a date in the
+    # record and a window in the rules, neither of which moves with the as-of date.
+    planned: dict[str, list[Change]] = {}
+
+    def plan(outcome: Outcome) -> list[Change]:
+        cid = outcome.criterion.id
+        if cid not in planned:
+            windowed = has_windows(outcome.criterion.logic)
+            planned[cid] = changes(cid, outcome.trace, as_of, end) if windowed else []
+        return planned[cid]
+
+    held_back = [o for o in outcomes if o.status != "pass"]
+    if any(not plan(o) for o in held_back):
+        # A criterion that keeps the patient out cannot change within the horizon: never
+        # eligible, whatever the others do. Name every criterion that never passes.
+        found.blocking = [
+            (o.criterion.id, o.status)
+            for o in held_back
+            if not _passes_later(o.criterion, plan(o), record, vocabulary)
+        ]
+        return found
+    _walk_forward(
+        found, criteria, vocabulary, record, outcomes, [c for o in outcomes for c in plan(o)]
+    )
+    return found
+
+
+def _passes_later(
+    criterion: Criterion, dates: list[Change], record: Any, vocabulary: Vocabulary
+) -> bool:
+    for day in sorted({c.date for c in dates}):
+        trace = evaluate_node(criterion.logic, record, Context(vocabulary, day))
+        if status_of(criterion.type, trace.truth) == "pass":
+            return True
+    return False
+
+
+def _walk_forward(
+    found: Eligibility,
+    criteria: Sequence[Criterion],
+    vocabulary: Vocabulary,
+    record: Any,
+    outcomes: Sequence[Outcome],
+    planned: list[Change],
+) -> None:
+    """Evaluate again, on each date where one changes, only the criteria concerned."""
+    by_id = {c.id: c for c in criteria}
+    statuses: dict[str, Status] = {o.criterion.id: o.status for o in outcomes}
+    initially = dict(statuses)
+    never_passed = {cid for cid, status in statuses.items() if status != "pass"}
+    queue = sorted({(c.date, c.criterion, c.cause) for c in planned}, reverse=True)
+    eligible = not never_passed
+    if eligible:
+        found.eligible_from = found.as_of
+    while queue:
+        day = queue[-1][0]
+        due: dict[str, list[str]] = {}
+        while queue and queue[-1][0] == day:
+            _, cid, cause = queue.pop()
+            due.setdefault(cid, []).append(cause)
+        changed: list[Change] = []
+        for cid, causes in due.items():
+            criterion = by_id[cid]
+            trace = evaluate_node(criterion.logic, record, Context(vocabulary, day))
+            status = status_of(criterion.type, trace.truth)
+            if status != statuses[cid]:
+                statuses[cid] = status
+                changed += [Change(day, cid, cause, status) for cause in dict.fromkeys(causes)]
+                if status == "pass":
+                    never_passed.discard(cid)
+        now_eligible = all(status == "pass" for status in statuses.values())
+        if now_eligible and not eligible and found.eligible_from is None:
+            found.eligible_from = day
+            found.opened_by = [c for c in changed if c.status == "pass"]
+        elif eligible and not now_eligible:
+            found.eligible_until = day - datetime.timedelta(days=1)
+            found.closed_by = [c for c in changed if c.status != "pass"]
+            return
+        eligible = now_eligible
+    if found.eligible_from is None:
+        stuck = never_passed or {cid for cid, s in statuses.items() if s != "pass"}
+        found.blocking = [(c.id, initially[c.id]) for c in criteria if c.id in stuck]
+
+
+def changes(
+    criterion_id: str, trace: Trace, after: datetime.date, until: datetime.date
+) -> list[Change]:
+    """The dates in (after, until] where a window under this trace opens or closes."""
+    found = []
+    stack = [trace]
+    while stack:
+        node_trace = stack.pop()
+        node = node_trace.node
+        if type(node) in (Recent, Window, Age):
+            for day, cause in _node_changes(node, node_trace.evidence, after, until):
+                if after < day <= until:
+                    found.append(Change(day, criterion_id, cause))
+        if node_trace.children and has_windows(node):
+            stack.extend(node_trace.children)
+    return found
+
+
+_WINDOWED: dict[int, tuple[Any, bool]] = {}  # id(node) -> (node, has windows), per rule node
+
+
+def has_windows(node: Any) -> bool:
+    """Whether a rule node or anything under it depends on the as-of date."""
+    known = _WINDOWED.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    found = isinstance(node, Window | Recent | Age) or any(
+        has_windows(child) for child in _children(node)
+    )
+    _WINDOWED[id(node)] = (node, found)
+    return found
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, AllOf):
+        return list(node.all)
+    if isinstance(node, AnyOf):
+        return list(node.any)
+    if isinstance(node, Not):
+        return [node.not_]
+    where = getattr(node, "where", None)
+    return [] if where is None else [where]
+
+
+def _node_changes(
+    node: Any, evidence: Any, after: datetime.date, until: datetime.date
+) -> list[tuple[datetime.date, str]]:
+    if isinstance(node, Recent) and isinstance(evidence, Observation) and evidence.date:
+        amount, unit = node.within.amount
+        label = label_of(node, node.recent)
+        return [
+            (first_day_after(evidence.date, amount, unit), f"{label} of {evidence.date} expires")
+        ]
+    if isinstance(node, Window) and isinstance(evidence, DateCheck) and evidence.date:
+        label = label_of(node, node.date)
+        if node.within is not None:
+            amount, unit = node.within.amount
+            return [
+                (
+                    first_day_after(evidence.date, amount, unit),
+                    f"the {amount}-{unit[:-1]} window after {label} on {evidence.date} closes",
+                )
+            ]
+        assert node.before is not None
+        amount, unit = node.before.amount
+        return [
+            (
+                first_day_after(evidence.date, amount, unit),
+                f"{label} on {evidence.date} becomes more than {amount} {unit} old",
+            )
+        ]
+    if isinstance(evidence, AgeFound) and evidence.birth_date is not None:
+        birth = evidence.birth_date
+        return [
+            (day, f"turns {completed_years(birth, day)} on {day}")
+            for day in next_birthdays(birth, after, until)
+        ]
+    return []
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {
+        "date": change.date.isoformat(),
+        "id": change.criterion,
+        "cause": change.cause,
+        "status": change.status,
+    }
