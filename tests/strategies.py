@@ -86,7 +86,8 @@ def _strategy(context: _Context, schema: dict[str, Any], path: tuple[str, ...]) 
             lambda x: round(x, 2)
         )
     if kind == "string" and schema.get("format") == "date":
-        return st.integers(0, 3 * 365).map(lambda d: SCREENING - datetime.timedelta(days=d))
+        recent_or_not = st.one_of(st.integers(0, 60), st.integers(0, 3 * 365))  # windows are short
+        return recent_or_not.map(lambda d: SCREENING - datetime.timedelta(days=d))
     if kind == "string":
         if path and path[-1] == "unit" and len(path) >= 2 and path[-2] in context.units:
             return st.sampled_from(context.units[path[-2]])

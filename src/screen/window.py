@@ -35,6 +35,25 @@ class Change:
     status: Status | None = None  # the criterion's status from that date, once evaluated
 
 
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A criterion that keeps the patient out: its status, and from / until when within the
+    horizon (None: from the as-of date / through the horizon)."""
+
+    criterion: str
+    status: Status
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def phrase(self, titles: dict[str, str]) -> str:
+        word = "fails" if self.status == "fail" else "unknown"
+        since = f" from {self.since}" if self.since else ""
+        until = f" until {self.until}" if self.until else ""
+        return (
+            f"{self.criterion} {word}{since}{until} ({titles.get(self.criterion, self.criterion)})"
+        )
+
+
 @dataclass(slots=True)
 class Eligibility:
     """When the patient is eligible within the horizon, and which criterion decides it."""
@@ -45,7 +64,7 @@ class Eligibility:
     eligible_until: datetime.date | None = None  # last eligible day, when it ends in the horizon
     opened_by: list[Change] = field(default_factory=list)
     closed_by: list[Change] = field(default_factory=list)
-    blocking: list[tuple[str, Status]] = field(default_factory=list)  # never passing: status now
+    blocking: list[Blocker] = field(default_factory=list)  # when never eligible
 
     @property
     def horizon_end(self) -> datetime.date:
@@ -54,16 +73,8 @@ class Eligibility:
     def summary(self, titles: dict[str, str]) -> str:
         """One sentence for the coordinator, naming the criterion that opens or closes it."""
         if self.eligible_from is None:
-            parts = []
-            for status, word in (("fail", "fails"), ("unknown", "unknown")):
-                named = [
-                    f"{cid} ({titles.get(cid, cid)})" for cid, s in self.blocking if s == status
-                ]
-                if named:
-                    parts.append(f"{word}: {', '.join(named)}")
-            return (
-                f"Never eligible within {self.horizon_days} days on this record; {'; '.join(parts)}"
-            )
+            blocked = "; ".join(b.phrase(titles) for b in self.blocking)
+            return f"Never eligible within {self.horizon_days} days on this record: {blocked}"
         if self.eligible_from == self.as_of:
             opening = f"Eligible from {self.eligible_from}"
         else:
@@ -71,8 +82,7 @@ class Eligibility:
             opening = f"Not eligible now; eligible from {self.eligible_from} when {causes}"
         if self.eligible_until is None:
             return f"{opening}, still eligible at the {self.horizon_days}-day horizon ({self.horizon_end})"
-        closing = "; ".join(dict.fromkeys(f"{c.criterion}: {c.cause}" for c in self.closed_by))
-        return f"{opening}, until {self.eligible_until} ({closing})"
+        return f"{opening}, until {self.eligible_until} ({_first_causes(self.closed_by)})"
 
     def to_dict(self, titles: dict[str, str]) -> dict[str, Any]:
         return {
@@ -82,7 +92,15 @@ class Eligibility:
             "summary": self.summary(titles),
             "opened_by": [_change(c) for c in self.opened_by],
             "closed_by": [_change(c) for c in self.closed_by],
-            "blocking": [{"id": cid, "status": status} for cid, status in self.blocking],
+            "blocking": [
+                {
+                    "id": b.criterion,
+                    "status": b.status,
+                    "since": _iso(b.since),
+                    "until": _iso(b.until),
+                }
+                for b in self.blocking
+            ],
         }
 
 
@@ -113,7 +131,7 @@ def eligibility(
         # A criterion that keeps the patient out cannot change within the horizon: never
         # eligible, whatever the others do. Name every criterion that never passes.
         found.blocking = [
-            (o.criterion.id, o.status)
+            Blocker(o.criterion.id, o.status)
             for o in held_back
             if not _passes_later(o.criterion, plan(o), record, vocabulary)
         ]
@@ -143,30 +161,32 @@ def _walk_forward(
     planned: list[Change],
 ) -> None:
     """Evaluate again, on each date where one changes, only the criteria concerned."""
-    by_id = {c.id: c for c in criteria}
     statuses: dict[str, Status] = {o.criterion.id: o.status for o in outcomes}
-    initially = dict(statuses)
-    never_passed = {cid for cid, status in statuses.items() if status != "pass"}
-    queue = sorted({(c.date, c.criterion, c.cause) for c in planned}, reverse=True)
-    eligible = not never_passed
+    timeline: dict[str, list[tuple[datetime.date, Status]]] = {
+        cid: [(found.as_of, status)] for cid, status in statuses.items()
+    }
+    queue = sorted(planned, key=lambda change: change.date)  # stable: same-day ones keep order
+    queue.reverse()  # popped from the end: earliest first, in protocol and document order
+    eligible = all(status == "pass" for status in statuses.values())
     if eligible:
         found.eligible_from = found.as_of
     while queue:
-        day = queue[-1][0]
+        day = queue[-1].date
         due: dict[str, list[str]] = {}
-        while queue and queue[-1][0] == day:
-            _, cid, cause = queue.pop()
-            due.setdefault(cid, []).append(cause)
+        while queue and queue[-1].date == day:
+            change = queue.pop()
+            due.setdefault(change.criterion, []).append(change.cause)
         changed: list[Change] = []
-        for cid, causes in due.items():
-            criterion = by_id[cid]
+        for criterion in criteria:  # protocol order
+            causes = due.get(criterion.id)
+            if causes is None:
+                continue
             trace = evaluate_node(criterion.logic, record, Context(vocabulary, day))
             status = status_of(criterion.type, trace.truth)
-            if status != statuses[cid]:
-                statuses[cid] = status
-                changed += [Change(day, cid, cause, status) for cause in dict.fromkeys(causes)]
-                if status == "pass":
-                    never_passed.discard(cid)
+            if status != statuses[criterion.id]:
+                statuses[criterion.id] = status
+                timeline[criterion.id].append((day, status))
+                changed += [Change(day, criterion.id, c, status) for c in dict.fromkeys(causes)]
         now_eligible = all(status == "pass" for status in statuses.values())
         if now_eligible and not eligible and found.eligible_from is None:
             found.eligible_from = day
@@ -177,8 +197,21 @@ def _walk_forward(
             return
         eligible = now_eligible
     if found.eligible_from is None:
-        stuck = never_passed or {cid for cid, s in statuses.items() if s != "pass"}
-        found.blocking = [(c.id, initially[c.id]) for c in criteria if c.id in stuck]
+        found.blocking = [
+            blocker for c in criteria for blocker in _first_block(c.id, timeline[c.id], found.as_of)
+        ]
+
+
+def _first_block(
+    criterion_id: str, timeline: list[tuple[datetime.date, Status]], as_of: datetime.date
+) -> list[Blocker]:
+    """The first stretch of the horizon in which the criterion does not pass."""
+    for index, (start, status) in enumerate(timeline):
+        if status != "pass":
+            until = next((d for d, s in timeline[index + 1 :] if s == "pass"), None)
+            last = None if until is None else until - datetime.timedelta(days=1)
+            return [Blocker(criterion_id, status, None if start == as_of else start, last)]
+    return []
 
 
 def changes(
@@ -195,7 +228,7 @@ def changes(
                 if after < day <= until:
                     found.append(Change(day, criterion_id, cause))
         if node_trace.children and has_windows(node):
-            stack.extend(node_trace.children)
+            stack.extend(reversed(node_trace.children))  # popped in document order
     return found
 
 
@@ -259,6 +292,16 @@ def _node_changes(
             for day in next_birthdays(birth, after, until)
         ]
     return []
+
+
+def _first_causes(changes: list[Change]) -> str:
+    """The first cause per criterion, in protocol order; the rest counted (all are in JSON)."""
+    first: dict[str, str] = {}
+    for change in changes:
+        first.setdefault(change.criterion, change.cause)
+    more = len(dict.fromkeys(c.cause for c in changes)) - len(first)
+    shown = "; ".join(f"{cid}: {cause}" for cid, cause in first.items())
+    return shown + (f"; and {more} more" if more > 0 else "")
 
 
 def _iso(day: datetime.date | None) -> str | None:
