@@ -186,6 +186,22 @@ def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
+def _duplicate(
+    mapping: yaml.MappingNode, again: yaml.Node, key: Any, seen: set[int] | None
+) -> yaml.constructor.ConstructorError:
+    """The error for a key given twice, naming both lines (looked up only now: rare)."""
+    first = next(
+        k
+        for k, _ in mapping.value
+        if k is not again and _build(k, None if seen is None else set()) == key
+    )
+    return _refuse(
+        f"duplicate key {again.value!r} (first at line {first.start_mark.line + 1},"
+        f" again at line {again.start_mark.line + 1})",
+        again,
+    )
+
+
 def _build(node: yaml.Node, seen: set[int] | None) -> Any:
     if seen is not None:
         if id(node) in seen:
@@ -206,21 +222,22 @@ def _build(node: yaml.Node, seen: set[int] | None) -> Any:
             raise _refuse(f"invalid value {node.value!r}: {exc}", node) from None
     if type(node) is yaml.MappingNode and tag == _MAP:
         mapping: dict[Any, Any] = {}
-        lines: dict[Any, int] = {}
+        plain = seen is None  # no aliases possible: plain strings need no building
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode:
                 raise _refuse("a key must be a plain value, not a list or mapping", key_node)
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if plain and key_node.tag == _STR:
+                key = key_node.value
+            elif key_node.tag == "tag:yaml.org,2002:merge":
                 raise _refuse("merge keys (<<) are not allowed here", key_node)
-            key = _build(key_node, seen)
-            line = key_node.start_mark.line + 1
-            if key in lines:
-                raise _refuse(
-                    f"duplicate key {key_node.value!r} (first at line {lines[key]}, again at line {line})",
-                    key_node,
-                )
-            lines[key] = line
-            mapping[key] = _build(value_node, seen)
+            else:
+                key = _build(key_node, seen)
+            if key in mapping:
+                raise _duplicate(node, key_node, key, seen)
+            if plain and value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = _build(value_node, seen)
         return mapping
     if type(node) is yaml.SequenceNode and tag == _SEQ:
         return [_build(item, seen) for item in node.value]
