@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -65,7 +66,10 @@ def field_type(annotation: Any) -> FieldType:
     return FieldType("scalar")
 
 
+@functools.cache
 def model_fields(model: type[BaseModel]) -> dict[str, FieldType]:
+    """The fields of a record model and their shapes (worked out once per model: reading
+    type hints is slow, and a criteria file asks about the same models hundreds of times)."""
     hints = typing.get_type_hints(model, include_extras=True)
     return {name: field_type(hints[name]) for name in model.model_fields}
 
