@@ -98,6 +98,9 @@ def _start_worker(job: Job) -> None:
     global _JOB
     _JOB = job
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Each record allocates thousands of short-lived objects (YAML nodes, traces) and holds
+    # none of them afterwards: collecting the young generation less often saves a few percent.
+    gc.set_threshold(20_000, 20, 20)
 
 
 def _screen_chunk(paths: list[str]) -> list[tuple[object, ...]]:
