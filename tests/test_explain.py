@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from screen.cli import app
 from screen.describe import describe_criterion
 from screen.explain import Step, explain
-from screen.load import Criteria, load_criteria
+from screen.load import Criteria
 from screen.report import Report
 from screen.review import review_markdown
 from screen.screening import screen_file
-from tests.conftest import EXAMPLES, TODAY, merge, remove
+from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove
 
 runner = CliRunner()
 
@@ -202,18 +202,11 @@ def test_a_window_whose_date_is_not_recorded_is_unknown_and_says_what_is_needed(
     tmp_path: Path, eligible: dict[str, Any], screen_record: ScreenRecord
 ) -> None:
     """Another trial's criteria file: consent signed within 30 days before screening."""
-    criteria_file = tmp_path / "other.yaml"
-    criteria_file.write_text(
-        "criteria_set: {id: OTHER-1, title: Another trial, version: '1'}\n"
-        "vocabulary: {classes: [x], drugs: []}\n"
-        "criteria:\n"
-        "  - id: IN1\n"
-        "    type: inclusion\n"
-        "    title: Recent consent\n"
-        "    text: Consent signed within 30 days before enrollment\n"
-        "    logic: {date: informed_consent.date, within: {days: 30}, label: consent}\n"
+    other = one_rule_criteria(
+        tmp_path,
+        "IN1 inclusion Recent consent: Consent signed within 30 days before enrollment",
+        "{date: informed_consent.date, within: {days: 30}, label: consent}",
     )
-    other = load_criteria(criteria_file)
     eligible["informed_consent"] = {"signed": False}
     path = tmp_path / "p.yaml"
     import yaml

@@ -23,7 +23,7 @@ from screen.load import Criteria, load_criteria, validate_patient
 from screen.report import verdict_of
 from screen.screening import screen_file
 from screen.window import eligibility
-from tests.conftest import EXAMPLES, TODAY, merge, remove
+from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove
 from tests.strategies import SCREENING, variations
 
 WINDOWS = Path(__file__).parent / "windows"
@@ -133,18 +133,11 @@ def test_a_window_from_another_trials_criteria_file(
     tmp_path: Path, eligible: dict[str, Any]
 ) -> None:
     """Nothing about PRECIOUS in the window logic: a new rule with its own window works."""
-    criteria_file = tmp_path / "other.yaml"
-    criteria_file.write_text(
-        "criteria_set: {id: OTHER-1, title: Another trial, version: '1'}\n"
-        "vocabulary: {classes: [x], drugs: []}\n"
-        "criteria:\n"
-        "  - id: EX1\n"
-        "    type: exclusion\n"
-        "    title: Recent consent is too recent\n"
-        "    text: Consent signed within the last 10 days\n"
-        "    logic: {date: informed_consent.date, within: {days: 10}, label: consent}\n"
+    other = one_rule_criteria(
+        tmp_path,
+        "EX1 exclusion Consent too recent: Consent signed within the last 10 days",
+        "{date: informed_consent.date, within: {days: 10}, label: consent}",
     )
-    other = load_criteria(criteria_file)
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(eligible, sort_keys=False))
     report = screen_file(path, other, None, TODAY)

@@ -140,9 +140,7 @@ def _recent(node: Recent) -> Outline:
         f"the most recent {name} ({node.recent}) within {period_words(node.within)} before "
         f"screening {WORDS[node.op]} {value_words(node.value)}{unit}{stated}"
     )
-    if node.where is None:
-        return Outline(sentence)
-    return Outline(sentence + ", counting only measurements where:", (describe(node.where),))
+    return _counting_only(sentence, node.where, "measurements")
 
 
 def _quantified(node: Exists | Count | Latest) -> Outline:
@@ -174,9 +172,13 @@ def _sum(node: Sum) -> Outline:
         f"{name}the sum of {node.of} over {node.sum}{scaled} "
         f"{WORDS[node.op]} {value_words(node.value)}{unit}"
     )
-    if node.where is None:
+    return _counting_only(sentence, node.where, "entries")
+
+
+def _counting_only(sentence: str, where: Any, things: str) -> Outline:
+    if where is None:
         return Outline(sentence)
-    return Outline(sentence + ", counting only entries where:", (describe(node.where),))
+    return Outline(f"{sentence}, counting only {things} where:", (describe(where),))
 
 
 def _age(node: Age) -> str:
