@@ -220,11 +220,9 @@ def check(
     max_file_size: MaxSizeOption = None,
     horizon: HorizonOption = 90,
 ) -> None:
-    """Screen patient files: verdict, one result per criterion, and the data still missing.
+    """Screen patient files: verdict, one result per criterion, when eligible, what to collect.
 
-    Several files give the screening log (--format csv) or a summary, one row per patient
-    and the attrition per criterion (table). Exit code: 0 all eligible, 1 some ineligible
-    or incomplete, 3 some file could not be read or is invalid (the others are screened).
+    Several files give the screening log (--format csv) or a summary, one row per patient and the attrition per criterion (table). Exit code: 0 all eligible, 1 some ineligible or incomplete, 3 some file could not be read or is invalid (the others are still screened).
     """
     from screen.batch import Job
     from screen.paths import patient_files
@@ -345,10 +343,7 @@ def explain(
 ) -> None:
     """Why each criterion came out as it did: protocol text, the values used, the logic.
 
-    By default the failed and unknown criteria are shown in full (each node of the rule with
-    the values it used and its own true/false/unknown), then the passed ones on one line.
-    Unknowns say what would settle them; values near a threshold are flagged. With --format
-    json every result carries its trace as a nested object.
+    By default the failed and unknown criteria are shown in full (each node of the rule with the values it used and its own true/false/unknown), then the passed ones on one line. Unknowns say what would settle them; values near a threshold are flagged. With --format json every result carries its trace as a nested object.
     """
     from screen.screening import screen_file
 
