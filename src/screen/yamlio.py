@@ -202,6 +202,24 @@ def _duplicate(
     )
 
 
+_UNSEEN = object()
+# (tag, text) -> value: yes/no, small numbers and dates recur across a batch, and every
+# value built here is immutable (None, bool, int, float, date), so one object serves all.
+_SCALAR_VALUES: dict[tuple[str, str], Any] = {}
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    construct = _SCALARS.get(node.tag)
+    if construct is None:
+        raise _refuse(f"could not determine a constructor for the tag {node.tag!r}", node)
+    try:
+        return construct(node)
+    except ValueError as exc:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise _refuse(f"invalid date {node.value!r}: {exc}", node) from None
+        raise _refuse(f"invalid value {node.value!r}: {exc}", node) from None
+
+
 def _build(node: yaml.Node, seen: set[int] | None) -> Any:
     if seen is not None:
         if id(node) in seen:
@@ -211,15 +229,14 @@ def _build(node: yaml.Node, seen: set[int] | None) -> Any:
     if type(node) is yaml.ScalarNode:
         if tag == _STR:
             return node.value
-        construct = _SCALARS.get(tag)
-        if construct is None:
-            raise _refuse(f"could not determine a constructor for the tag {tag!r}", node)
-        try:
-            return construct(node)
-        except ValueError as exc:
-            if tag == "tag:yaml.org,2002:timestamp":
-                raise _refuse(f"invalid date {node.value!r}: {exc}", node) from None
-            raise _refuse(f"invalid value {node.value!r}: {exc}", node) from None
+        key = (tag, node.value)
+        value = _SCALAR_VALUES.get(key, _UNSEEN)
+        if value is _UNSEEN:
+            value = _scalar(node)
+            if len(_SCALAR_VALUES) > 4096:
+                _SCALAR_VALUES.clear()
+            _SCALAR_VALUES[key] = value
+        return value
     if type(node) is yaml.MappingNode and tag == _MAP:
         mapping: dict[Any, Any] = {}
         plain = seen is None  # no aliases possible: plain strings need no building
