@@ -226,8 +226,6 @@ def check(
     """
     from screen.batch import Job
     from screen.paths import patient_files
-    from screen.render.table import render_patient
-    from screen.screening import screen_file
 
     screening_date = _parse_date(as_of)
     max_bytes = _parse_size(max_file_size)
@@ -238,6 +236,9 @@ def check(
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
     if format is Format.table and len(files) == 1:
+        from screen.render.table import render_patient
+        from screen.screening import screen_file
+
         report = screen_file(Path(files[0]), loaded, screening_date, today, max_bytes, horizon)
         _emit_rich(lambda console: render_patient(report, console), output)
         raise typer.Exit(_exit_code({report.verdict: 1}))

@@ -41,6 +41,7 @@ class Vocabulary:
     analytes: dict[str, Analyte] = field(default_factory=dict)
     _resolved: dict[str, Resolved | None] = field(default_factory=dict, repr=False)
     _targets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
+    _codes: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_criteria(cls, criteria: CriteriaSet) -> Vocabulary:
@@ -109,8 +110,13 @@ class Vocabulary:
 
     def ucum(self, unit: str) -> str:
         """The UCUM code for a unit as a clinician wrote it (aliases from the criteria file)."""
-        stripped = unit.strip()
-        return self.unit_by_alias.get(stripped.casefold(), stripped)
+        code = self._codes.get(unit)
+        if code is None:
+            stripped = unit.strip()
+            code = self.unit_by_alias.get(stripped.casefold(), stripped)
+            if len(self._codes) < 4096:
+                self._codes[unit] = code
+        return code
 
     def closest_names(self, recorded: str, limit: int = 3) -> list[str]:
         """Known drug names closest to an unrecognized one, for a did-you-mean hint."""
