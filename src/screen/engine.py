@@ -214,7 +214,9 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
         ):
             matched.append(name)
     truth: Truth = True if matched else (None if unrecognized else False)
-    suggestions = tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized)
+    suggestions = (
+        tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized) if unrecognized else ()
+    )
     evidence = DrugMatch(node.drug, names, tuple(matched), tuple(unrecognized), suggestions)
     return Trace(node, truth, evidence)
 
@@ -263,7 +265,10 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
     if unit is not None:
         vocabulary = context.vocabulary
         code = vocabulary.ucum(unit)
-        stated = next((v for u, v in node.stated_in.items() if vocabulary.ucum(u) == code), None)
+        stated = None
+        for stated_unit, stated_value in node.stated_in.items():  # usually none
+            if vocabulary.ucum(stated_unit) == code:
+                stated = stated_value
         if stated is not None:
             threshold, compared_unit = decimal(stated), code
         else:
@@ -319,27 +324,12 @@ def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
     return tuple(traces)
 
 
-def _names(items: list[Any]) -> tuple[str, ...]:
-    """A readable name per item: its first text field (a term, a diagnosis, its agents)."""
-    names = []
-    for item in items:
-        name = ""
-        for value in getattr(item, "__dict__", {}).values():
-            if isinstance(value, str) or (
-                isinstance(value, list) and value and isinstance(value[0], str)
-            ):
-                name = value if isinstance(value, str) else ", ".join(value)
-                break
-        names.append(name)
-    return tuple(names)
-
-
 def _exists(node: Exists, scope: Any, context: Context) -> Trace:
     items = get(scope, node.exists)
     if items is None:
         return Trace(node, None, Items(node.exists, None))
     children = _each(node.where, items, context)
-    evidence = Items(node.exists, len(items), _names(items))
+    evidence = Items(node.exists, len(items), tuple(items))
     return Trace(node, logic.any_of(c.truth for c in children), evidence, children)
 
 
@@ -368,7 +358,7 @@ def _latest(node: Latest, scope: Any, context: Context) -> Trace:
         trace = evaluate_node(node.where, item, context)
         trace.item = index
         children.append(trace)
-    evidence = Items(node.latest, len(items), _names(items))
+    evidence = Items(node.latest, len(items), tuple(items))
     return Trace(node, logic.all_of(c.truth for c in children), evidence, tuple(children))
 
 

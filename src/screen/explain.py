@@ -19,7 +19,7 @@ from screen.describe import describe
 from screen.logic import Truth
 from screen.reasons import fact, needs, num
 from screen.rules import AllOf, AnyOf, Compare, Not, Recent, Sum
-from screen.trace import FieldValue, Observation, Outcome, Total, Trace
+from screen.trace import FieldValue, Items, Observation, Outcome, Total, Trace
 
 NEAR_MISS = Decimal("0.05")  # within 5% of a threshold, a retest may land on the other side
 
@@ -140,13 +140,17 @@ def _is_number(value: Any) -> bool:
 
 
 def _plain_evidence(evidence: Any) -> dict[str, Any]:
+    """The evidence's own fields (not the record items it points at), JSON-ready."""
     if evidence is None or not dataclasses.is_dataclass(evidence):
         return {}
-    return {
+    found = {
         f.name: _plain(getattr(evidence, f.name))
         for f in dataclasses.fields(evidence)
-        if getattr(evidence, f.name) not in (None, (), "")
+        if not f.name.startswith("_") and getattr(evidence, f.name) not in (None, (), "")
     }
+    if isinstance(evidence, Items) and evidence.count:
+        found["names"] = list(evidence.names)
+    return found
 
 
 def _plain(value: Any) -> Any:

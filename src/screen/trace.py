@@ -67,11 +67,27 @@ class Observation:
 
 @dataclass(slots=True)
 class Items:
-    """The list a quantifier ran over (None: the list was not recorded)."""
+    """The list a quantifier ran over (None: the list was not recorded). Its items' names
+    are worked out only when a reason or an explanation asks for them."""
 
     path: str
     count: int | None
-    names: tuple[str, ...] = ()
+    _items: tuple[Any, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """A readable name per item: its first text field (a term, a diagnosis, its agents)."""
+        names = []
+        for item in self._items:
+            name = ""
+            for value in getattr(item, "__dict__", {}).values():
+                if isinstance(value, str) or (
+                    isinstance(value, list) and value and isinstance(value[0], str)
+                ):
+                    name = value if isinstance(value, str) else ", ".join(value)
+                    break
+            names.append(name)
+        return tuple(names)
 
 
 @dataclass(slots=True)
