@@ -244,8 +244,9 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
     selected = context.selected.get(key)
     if selected is None:
         selected = context.selected[key] = _select(node, series, start, context)
-    admissible, latest, refused = selected
-    if not admissible:
+    admissible, latest, refused, same_day = selected
+    readings = {(getattr(o, node.of), _attribute(o, "unit")) for o in same_day}
+    if not admissible or len(readings) > 1:
         evidence = Observation(
             node.recent,
             start,
@@ -253,6 +254,8 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             latest_date=latest,
             latest_days_before=None if latest is None else (context.as_of - latest).days,
             not_admitted=refused,
+            conflicting=tuple(sorted(readings, key=str)) if len(readings) > 1 else (),
+            conflict_date=admissible[0].date if len(readings) > 1 else None,
         )
         return Trace(node, None, evidence)
     observation, where = admissible
@@ -297,11 +300,13 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
 
 def _select(
     node: Recent, series: list[Any], start: datetime.date, context: Context
-) -> tuple[Any, datetime.date | None, str | None]:
+) -> tuple[Any, datetime.date | None, str | None, list[Any]]:
     """The most recent admissible observation in the window (with its `where` trace), the
-    latest date recorded at all, and why a reading in the window was not admitted."""
+    latest date recorded at all, why a reading in the window was not admitted, and every
+    admissible reading of that most recent date (two that disagree settle nothing)."""
     latest = max((o.date for o in series), default=None)
     best: tuple[Any, Trace | None] | None = None
+    same_day: list[Any] = []
     refused = None
     for observation in series:
         if not start <= observation.date <= context.as_of:
@@ -312,7 +317,10 @@ def _select(
             continue
         if best is None or observation.date > best[0].date:
             best = (observation, where)
-    return best, latest, refused
+            same_day = [observation]
+        elif observation.date == best[0].date:
+            same_day.append(observation)
+    return best, latest, refused, same_day
 
 
 def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:

@@ -223,6 +223,12 @@ def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
 
 def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -> str:
     label = label_of(node, evidence.path)
+    if evidence.conflicting:
+        shown = ", ".join(f"{num(v)}{_unit(u or '')}" for v, u in evidence.conflicting)
+        return (
+            f"{label}: {len(evidence.conflicting)} readings on {evidence.conflict_date}"
+            f" disagree ({shown}); which one counts is not for the screener to guess"
+        )
     if evidence.date is None:
         if evidence.recorded == 0:
             return f"{label}: not recorded"
@@ -358,6 +364,14 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             accepted = f" by {' or '.join(text(v) for v in node.where.value)}"  # type: ignore[union-attr]
         if evidence.date is not None and evidence.converted is None:
             return [Need(path, f"{path} in a unit convertible to {node.unit}")]
+        if evidence.conflicting:
+            return [
+                Need(
+                    path,
+                    f"{path}: which of the readings of {evidence.conflict_date} counts (correct"
+                    " the record), or a new one",
+                )
+            ]
         return [
             Need(
                 path,

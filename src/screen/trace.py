@@ -63,6 +63,8 @@ class Observation:
     latest_date: datetime.date | None = None
     latest_days_before: int | None = None
     not_admitted: str | None = None
+    conflicting: tuple[tuple[Any, str | None], ...] = ()  # (value, unit) read on one day
+    conflict_date: datetime.date | None = None
 
 
 @dataclass(slots=True)
