@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from screen.attrition import Attrition
-from screen.batch import Batch, Job, workers_for
+from screen.batch import Batch, Job, screen_one, workers_for
 from screen.cli import app
 from screen.load import Criteria
 from screen.paths import patient_files
@@ -231,3 +231,29 @@ def test_the_output_file_gets_ordinary_permissions_not_those_of_a_temporary_file
     log.chmod(0o640)
     cli("check", str(EXAMPLES), "-f", "csv", "-o", str(log))
     assert log.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_bug_while_screening_one_record_becomes_an_error_row_not_a_lost_batch(
+    criteria: Criteria, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("screen.screening.evaluate", broken)
+    screened = screen_one(Job(criteria, None, TODAY, row), EXAMPLES / "eligible.yaml")
+    assert screened.verdict == "error"
+    assert screened.problems[0].message == (
+        "internal error, please report: ZeroDivisionError: division by zero"
+    )
+    assert screened.rendered.split(",")[3] == "error"
+
+
+def test_the_criteria_list_as_markdown() -> None:
+    code, out, _ = cli("criteria", "IN6", "EX5", "--format", "markdown")
+    assert code == 0
+    assert out.splitlines()[2:6] == [
+        "| id | type | title |",
+        "|---|---|---|",
+        "| IN6 | inclusion | Adequate cardiac function |",
+        "| EX5 | exclusion | Cumulative anthracycline dose over the limits |",
+    ]
