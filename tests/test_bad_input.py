@@ -249,3 +249,17 @@ def test_every_hazard_in_one_batch_is_an_error_row_and_the_good_record_is_screen
         assert message in error["message"]
         if line is not None:
             assert error["location"].startswith(f"{report['source']}:{line}")
+
+
+def test_a_criteria_file_may_reuse_a_block_but_not_expand_an_alias_bomb() -> None:
+    from screen import yamlio
+    from screen.errors import InputError
+
+    reused = yamlio.parse_mapping("a: &w {days: 28}\nb: *w\nc: *w\n", "c.yaml", criteria=True)
+    assert reused == {"a": {"days": 28}, "b": {"days": 28}, "c": {"days": 28}}
+    bomb = "a: &a [x]\n" + "".join(f"k{i}: *a\n" for i in range(yamlio.CRITERIA_ALIASES + 1))
+    with pytest.raises(InputError) as refused:
+        yamlio.parse_mapping(bomb, "c.yaml", criteria=True)
+    (problem,) = refused.value.problems
+    assert problem.message == f"invalid YAML: more than {yamlio.CRITERIA_ALIASES} alias uses"
+    assert problem.line == 1  # the anchored block: the composer shares one node for all uses

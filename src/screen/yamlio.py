@@ -6,7 +6,7 @@ the text again) when something turned out to be wrong: errors are rare, records 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,59 +15,7 @@ import yaml
 from screen.errors import InputError, Problem
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-
-
-class _StrictLoader(yaml.CSafeLoader):
-    """CSafeLoader that refuses duplicate keys, bad dates and alias bombs."""
-
-    max_alias_uses = 0
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._alias_uses = 0
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            self._alias_uses += 1
-            if self._alias_uses > self.max_alias_uses:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "anchors and aliases are not allowed here", node.start_mark
-                )
-        return super().construct_object(node, deep=deep)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: dict[tuple[str, str], int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = (key_node.tag, key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key_node.value!r} (first at line {seen[key]}, again at line {line})",
-                    key_node.start_mark,
-                )
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
-            ) from None
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
-
-
-class _CriteriaLoader(_StrictLoader):
-    """Criteria files may reuse a block with an anchor, within reason."""
-
-    max_alias_uses = 200
+CRITERIA_ALIASES = 200  # alias uses a criteria file may make; patient files: none
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -98,20 +46,14 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 def parse_mapping(text: str, source: str, *, criteria: bool = False) -> dict[str, Any]:
     """Parse one YAML document that must be a mapping at the top level.
 
-    Patient files are composed by the C parser and built by `_build` (plain data only, no
-    aliases); criteria files go through the strict loader, which allows a few aliases.
+    Both kinds are composed by the C parser and built by `_build`: plain data only. A
+    criteria file may reuse a block through an anchor (up to CRITERIA_ALIASES times); a
+    patient file may not use anchors at all.
     """
     if not text.strip():
         raise InputError([Problem("the file is empty", source)])
     try:
-        if criteria:
-            loader = _CriteriaLoader(text)
-            try:
-                data = loader.get_single_data()
-            finally:
-                loader.dispose()
-        else:
-            data = _build_document(text)
+        data = _build_document(text, CRITERIA_ALIASES if criteria else 0)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -168,9 +110,9 @@ class _Composer(yaml.CSafeLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ  # no path resolvers: the defaults
 
 
-def _build_document(text: str) -> Any:
+def _build_document(text: str, aliases_allowed: int) -> Any:
     """Compose with the C parser, then build plain data in one pass: faster than PyYAML's
-    general constructor, and strict (duplicate keys, aliases, merge keys and tags refused)."""
+    general constructor, and strict (duplicate keys, merge keys and tags refused)."""
     composer = _Composer(text)
     try:
         root = composer.get_single_node()
@@ -178,8 +120,18 @@ def _build_document(text: str) -> Any:
         composer.dispose()
     if root is None:
         return None
-    seen: set[int] | None = set() if "&" in text else None  # no anchor, no alias possible
-    return _build(root, seen)
+    anchors = _Anchors(aliases_allowed) if "&" in text else None  # no anchor, no alias
+    return _build(root, anchors)
+
+
+class _Anchors:
+    """The nodes built so far, in a text that holds anchors: a node met again is an alias.
+    Its value is shared, never rebuilt, so an alias bomb cannot expand."""
+
+    def __init__(self, allowed: int) -> None:
+        self.allowed = allowed
+        self.used = 0
+        self.built: dict[int, Any] = {}
 
 
 def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
@@ -187,14 +139,10 @@ def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
 
 
 def _duplicate(
-    mapping: yaml.MappingNode, again: yaml.Node, key: Any, seen: set[int] | None
+    mapping: yaml.MappingNode, again: yaml.Node, key: Any
 ) -> yaml.constructor.ConstructorError:
     """The error for a key given twice, naming both lines (looked up only now: rare)."""
-    first = next(
-        k
-        for k, _ in mapping.value
-        if k is not again and _build(k, None if seen is None else set()) == key
-    )
+    first = next(k for k, _ in mapping.value if k is not again and _build(k, None) == key)
     return _refuse(
         f"duplicate key {again.value!r} (first at line {first.start_mark.line + 1},"
         f" again at line {again.start_mark.line + 1})",
@@ -220,11 +168,25 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         raise _refuse(f"invalid value {node.value!r}: {exc}", node) from None
 
 
-def _build(node: yaml.Node, seen: set[int] | None) -> Any:
-    if seen is not None:
-        if id(node) in seen:
-            raise _refuse("anchors and aliases are not allowed here", node)
-        seen.add(id(node))
+def _build(node: yaml.Node, anchors: _Anchors | None) -> Any:
+    if anchors is None:
+        return _build_node(node, None)
+    built = anchors.built.get(id(node), _UNSEEN)
+    if built is not _UNSEEN:
+        anchors.used += 1
+        if anchors.used > anchors.allowed:
+            raise _refuse(
+                f"more than {anchors.allowed} alias uses"
+                if anchors.allowed
+                else "anchors and aliases are not allowed here",
+                node,
+            )
+        return built
+    built = anchors.built[id(node)] = _build_node(node, anchors)
+    return built
+
+
+def _build_node(node: yaml.Node, anchors: _Anchors | None) -> Any:
     tag = node.tag
     if type(node) is yaml.ScalarNode:
         if tag == _STR:
@@ -239,7 +201,7 @@ def _build(node: yaml.Node, seen: set[int] | None) -> Any:
         return value
     if type(node) is yaml.MappingNode and tag == _MAP:
         mapping: dict[Any, Any] = {}
-        plain = seen is None  # no aliases possible: plain strings need no building
+        plain = anchors is None  # no aliases possible: plain strings need no building
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode:
                 raise _refuse("a key must be a plain value, not a list or mapping", key_node)
@@ -248,16 +210,16 @@ def _build(node: yaml.Node, seen: set[int] | None) -> Any:
             elif key_node.tag == "tag:yaml.org,2002:merge":
                 raise _refuse("merge keys (<<) are not allowed here", key_node)
             else:
-                key = _build(key_node, seen)
+                key = _build(key_node, anchors)
             if key in mapping:
-                raise _duplicate(node, key_node, key, seen)
+                raise _duplicate(node, key_node, key)
             if plain and value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
                 mapping[key] = value_node.value
             else:
-                mapping[key] = _build(value_node, seen)
+                mapping[key] = _build(value_node, anchors)
         return mapping
     if type(node) is yaml.SequenceNode and tag == _SEQ:
-        return [_build(item, seen) for item in node.value]
+        return [_build(item, anchors) for item in node.value]
     raise _refuse(f"could not determine a constructor for the tag {tag!r}", node)
 
 
