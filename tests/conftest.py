@@ -34,6 +34,15 @@ def eligible(_eligible: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(_eligible)
 
 
+def yaml_cases(folder: Path) -> list[Any]:
+    """The cases of every *.yaml file in a folder, one pytest param each, named by file."""
+    params = []
+    for file in sorted(folder.glob("*.yaml")):
+        for case in yaml.safe_load(file.read_text())["cases"]:
+            params.append(pytest.param(case, id=f"{file.stem}: {case['name']}"))
+    return params
+
+
 def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge `patch` into `base`: mappings merge, anything else replaces."""
     for key, value in patch.items():

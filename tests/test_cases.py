@@ -9,22 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import merge, remove
+from tests.conftest import merge, remove, yaml_cases
 
 CASES = Path(__file__).parent / "cases"
 
 
-def _cases() -> list[Any]:
-    params = []
-    for file in sorted(CASES.glob("*.yaml")):
-        for case in yaml.safe_load(file.read_text())["cases"]:
-            params.append(pytest.param(case, id=f"{file.stem}: {case['name']}"))
-    return params
-
-
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", yaml_cases(CASES))
 def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any) -> None:
     record = merge(eligible, case.get("set", {}))
     for dotted in case.get("remove", []):

@@ -23,19 +23,11 @@ from screen.load import Criteria, load_criteria, validate_patient
 from screen.report import verdict_of
 from screen.screening import screen_file
 from screen.window import eligibility
-from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove
+from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove, yaml_cases
 from tests.strategies import SCREENING, variations
 
 WINDOWS = Path(__file__).parent / "windows"
 SCREENING_DATE = datetime.date(2026, 11, 20)
-
-
-def _cases() -> list[Any]:
-    params = []
-    for file in sorted(WINDOWS.glob("*.yaml")):
-        for case in yaml.safe_load(file.read_text())["cases"]:
-            params.append(pytest.param(case, id=f"{file.stem}: {case['name']}"))
-    return params
 
 
 def freshen(record: dict[str, Any]) -> None:
@@ -51,7 +43,7 @@ def _iso(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", yaml_cases(WINDOWS))
 def test_window_case(
     case: dict[str, Any], eligible: dict[str, Any], criteria: Criteria, tmp_path: Path
 ) -> None:

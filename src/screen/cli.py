@@ -259,29 +259,30 @@ def _check_many(
     rows: list[Screened] = []  # the table view lists every patient; other formats stream
     as_array = format is Format.json and len(files) > 1
 
-    def stream(handle: TextIO) -> None:
-        if format is Format.csv:
+    def stream(handle: TextIO | None) -> None:
+        """Screen every file; write each piece to `handle` (None: the table, drawn at the end)."""
+        if handle is not None and format is Format.csv:
             from screen.render import csvlog
 
             handle.write(csvlog.header())
         with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
             for index, screened in enumerate(batch.screen(files)):
                 attrition.add(screened.verdict, screened.failed, screened.unknown)
-                if format is Format.table:
+                if handle is None:
                     rows.append(screened)
                 elif as_array:
                     handle.write(("[\n" if index == 0 else ",\n") + screened.rendered)
                 else:
                     handle.write(screened.rendered)
                 advance()
-        if as_array:
+        if handle is not None and as_array:
             handle.write("\n]\n")
 
     try:
         if format is Format.table:
             from screen.render.table import render_batch
 
-            stream(io.StringIO())
+            stream(None)
             _emit_rich(lambda console: render_batch(rows, attrition, console), output)
         else:
             _write(output, stream)

@@ -11,11 +11,6 @@ from pathlib import Path
 from typing import TextIO
 
 
-def write_atomically(path: Path, content: str) -> None:
-    with open_atomically(path) as handle:
-        handle.write(content)
-
-
 @contextmanager
 def open_atomically(path: Path) -> Iterator[TextIO]:
     """A file to stream a report into; it replaces `path` only when the block ends without
