@@ -123,7 +123,7 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
     code, out, _ = run("check", str(EXAMPLES), "-f", "csv", "--output", str(target))
     assert code == 1 and out == ""
     assert target.read_text().startswith(
-        "patient_id,source,as_of,verdict,failed,unknown,eligible_from,eligible_until\n"
+        "patient_id,source,as_of,verdict,failed,unknown,eligible_from,eligible_until,errors,warnings\n"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]  # no temporary file left behind
 
@@ -167,3 +167,12 @@ def test_python_dash_m_is_the_same_program(args: list[str]) -> None:
     )
     assert result.returncode == 0 and result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_error_row_in_the_screening_log_says_why(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("patient_id: JP-9\necog: 7\n")
+    code, out, _ = run("check", str(tmp_path), "-f", "csv")
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert code == 3 and row["verdict"] == "error"
+    assert "bad.yaml:2 ecog" in row["errors"] and "less than or equal to 5" in row["errors"]
+    assert row["warnings"] == ""

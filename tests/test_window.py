@@ -86,8 +86,8 @@ def test_the_to_do_list_merges_needs_per_assessment(criteria: Criteria) -> None:
 def test_the_screening_log_can_be_sorted_by_when_patients_can_be_enrolled() -> None:
     result = CliRunner().invoke(app, ["check", str(EXAMPLES), "-f", "csv"])
     header, *rows = [line.split(",") for line in result.stdout.splitlines()]
-    assert header[6:] == ["eligible_from", "eligible_until"]
-    by_id = {row[0]: row[6:] for row in rows}
+    assert header[6:8] == ["eligible_from", "eligible_until"]
+    by_id = {row[0]: row[6:8] for row in rows}
     assert by_id["JP-0001"] == ["2026-11-20", "2026-12-08"]
     assert by_id["JP-0005"] == ["", ""]
 

@@ -38,6 +38,7 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     eligibility: Eligibility | None = None
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def eligible_from(self) -> datetime.date | None:
@@ -100,6 +101,7 @@ class Report:
             ],
             "missing": self.missing,
             "errors": [{"message": p.message, "location": p.location} for p in self.problems],
+            "warnings": [{"message": p.message, "location": p.location} for p in self.warnings],
             "eligible_from": _iso(self.eligible_from),
             "eligible_until": _iso(self.eligible_until),
             "eligibility": None

@@ -1,6 +1,7 @@
 """The screening log: one CSV row per patient; the first six columns are the contract's,
 then when the patient is eligible (eligible_from, eligible_until: ISO dates or empty), so
-a site can sort its pre-screened patients by when they can be enrolled."""
+a site can sort its pre-screened patients by when they can be enrolled, then an error
+row's problems and the warnings (each `location: message`, several joined by " | ")."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ HEADER = [
     "unknown",
     "eligible_from",
     "eligible_until",
+    "errors",
+    "warnings",
 ]
 
 
@@ -37,6 +40,8 @@ def row(report: Report) -> str:
             " ".join(report.unknown),
             report.eligible_from.isoformat() if report.eligible_from else "",
             report.eligible_until.isoformat() if report.eligible_until else "",
+            " | ".join(str(p) for p in report.problems),
+            " | ".join(str(p) for p in report.warnings),
         ]
     )
 

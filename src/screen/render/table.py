@@ -57,6 +57,7 @@ def patient_heading(report: Report) -> RenderableType:
     if report.window_summary:
         style = "green" if report.eligible_from else "yellow"
         parts.append(Text.assemble("When: ", (report.window_summary, style)))
+    parts.extend(Text(f"Warning: {w}", style="magenta") for w in report.warnings)
     return Group(*parts, criteria_line)
 
 
