@@ -3,13 +3,20 @@
 Pure and deterministic: no files, no clock, no terminal. Kleene logic throughout; a
 quantity that cannot be known (an unrecognized drug, an unconvertible unit, a stale
 observation) is unknown, never assumed harmless.
+
+Decided whichever way (clinical-notes rule 1): Kleene alone can leave a criterion unknown
+where every value of its unknown facts leads to one outcome (liver metastases unknown, AST
+250 U/L: excluded under both branches). Each unknown fact met is registered with the
+values it could take; when a criterion comes out unknown, it is evaluated again under
+every completion of those facts, and takes the outcome they all lead to.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -50,16 +57,35 @@ from screen.trace import (
 from screen.vocabulary import Vocabulary
 
 _UNSCALED = Conversion(multiply=Decimal(1))
+YES_NO: tuple[bool, ...] = (True, False)
+MAX_COMPLETIONS = 4096  # beyond this many completions a criterion simply stays unknown
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every node of one patient's evaluation shares: the lookups and the as-of date."""
+    """What every node of one patient's evaluation shares: the lookups and the as-of date;
+    the unknown facts met so far (with the values each could take), and, when a record is
+    being completed, the values assumed for them."""
 
     vocabulary: Vocabulary
     as_of: datetime.date
     starts: dict[tuple[int, str], datetime.date] = field(default_factory=dict)
-    selected: dict[tuple[int, datetime.date, int], Any] = field(default_factory=dict)
+    selected: dict[tuple[int, datetime.date, int, str], Any] = field(default_factory=dict)
+    facts: dict[Hashable, tuple[Any, ...]] = field(default_factory=dict)
+    assume: dict[Hashable, Any] | None = None
+
+    def unknown(self, fact: Hashable, could_be: tuple[Any, ...] = YES_NO) -> Any:
+        """An unknown fact: the value assumed for it in a completion, else None (unknown)."""
+        if self.assume is not None:
+            return self.assume.get(fact)
+        self.facts.setdefault(fact, could_be)
+        return None
+
+
+def _leaf(node: Any, scope: Any) -> Hashable:
+    """The fact "this node holds for this item": used where the value behind it cannot be
+    enumerated (a missing number or date); each such node is free, which errs to unknown."""
+    return ("leaf", id(node), id(scope))
 
 
 def evaluate(
@@ -67,11 +93,77 @@ def evaluate(
 ) -> list[Outcome]:
     """Every criterion's outcome, in the order of the criteria set."""
     context = Context(vocabulary, as_of)
+    record = vocabulary.read_entries(record)
     outcomes = []
     for criterion in criteria:
-        trace = evaluate_node(criterion.logic, record, context)
+        trace = evaluate_criterion(criterion.logic, record, context)
         outcomes.append(Outcome(criterion, status_of(criterion.type, trace.truth), trace))
     return outcomes
+
+
+def evaluate_criterion(logic: Any, record: Any, context: Context) -> Trace:
+    """A criterion's trace: Kleene first; an unknown result is then decided whichever way
+    its unknown facts turn out, when they all lead to one outcome."""
+    facts: dict[Hashable, tuple[Any, ...]] = {}
+    trace = evaluate_node(logic, record, replace(context, facts=facts, assume=None))
+    if trace.truth is None and facts:
+        _settle(trace, logic, record, context, facts)
+    return trace
+
+
+_MIXED = object()
+
+
+def _settle(
+    trace: Trace,
+    logic: Any,
+    record: Any,
+    context: Context,
+    facts: dict[Hashable, tuple[Any, ...]],
+) -> None:
+    """Evaluate under every completion of the unknown facts; if all give one truth, that is
+    the criterion's truth, and every node that was constant across them is settled too."""
+    keys = list(facts)
+    domains = [facts[k] for k in keys]
+    total = 1
+    for domain in domains:
+        total *= len(domain)
+    if total > MAX_COMPLETIONS:
+        return
+    first = tuple(d[0] for d in domains)
+    last = tuple(d[-1] for d in domains)
+    seen: dict[int, Any] = {}
+    tried = set()
+    for values in itertools.chain((first, last), itertools.product(*domains)):
+        if values in tried:
+            continue
+        tried.add(values)
+        assumed = replace(context, facts={}, assume=dict(zip(keys, values, strict=True)))
+        _agree(trace, evaluate_node(logic, record, assumed), seen)
+        if seen[id(trace)] is _MIXED:
+            return  # two completions disagree: the criterion really is unknown
+    _apply(trace, seen)
+
+
+def _agree(real: Trace, completed: Trace, seen: dict[int, Any]) -> None:
+    """Record, for each node unknown in the real trace, the truth this completion gave it."""
+    if real.truth is None:
+        truth = _MIXED if completed.truth is None else completed.truth
+        if seen.setdefault(id(real), truth) is not truth:
+            seen[id(real)] = _MIXED
+    if len(real.children) == len(completed.children):
+        for a, b in zip(real.children, completed.children, strict=True):
+            _agree(a, b, seen)
+
+
+def _apply(real: Trace, seen: dict[int, Any]) -> None:
+    if real.truth is None:
+        truth = seen.get(id(real), _MIXED)
+        if truth is not _MIXED:
+            real.truth = truth
+            real.settled = True
+    for child in real.children:
+        _apply(child, seen)
 
 
 def evaluate_node(node: Any, scope: Any, context: Context) -> Trace:
@@ -187,18 +279,33 @@ def _not(node: Not, scope: Any, context: Context) -> Trace:
 def _compare(node: Compare, scope: Any, context: Context) -> Trace:
     value = get(scope, node.field)
     if node.factor is None:
+        if value is None:
+            if _yes_no(node.value):  # a yes/no field: both values are tried, consistently
+                assumed = context.unknown(("field", id(scope), node.field))
+                truth = compare(assumed, node.op, node.value)
+            else:
+                truth = context.unknown(_leaf(node, scope))
+            return Trace(node, truth, FieldValue(node.field, None))
         return Trace(node, compare(value, node.op, node.value), FieldValue(node.field, value))
     agent = get(scope, node.factor.key)
     factor = None if agent is None else context.vocabulary.factor(node.factor.table, agent)
     scaled = None if value is None or factor is None else factor.apply(Decimal(str(value)))
     evidence = FieldValue(node.field, value, factor, scaled, agent)
+    if scaled is None:
+        return Trace(node, context.unknown(_leaf(node, scope)), evidence)
     return Trace(node, compare(scaled, node.op, node.value), evidence)
+
+
+def _yes_no(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, bool) for v in value)
+    return isinstance(value, bool)
 
 
 def _drug(node: Drug, scope: Any, context: Context) -> Trace:
     recorded = get(scope, node.drug)
     if recorded is None:
-        return Trace(node, None, DrugMatch(node.drug, (), (), ()))
+        return Trace(node, context.unknown(_leaf(node, scope)), DrugMatch(node.drug, (), (), ()))
     names = (recorded,) if isinstance(recorded, str) else tuple(recorded)
     vocabulary = context.vocabulary
     targets = None if node.is_ is None else vocabulary.generics_of(tuple(node.is_))
@@ -214,9 +321,14 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
         ):
             matched.append(name)
     truth: Truth = True if matched else (None if unrecognized else False)
-    suggestions = (
-        tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized) if unrecognized else ()
-    )
+    suggestions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if unrecognized:
+        suggestions = tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized)
+        if truth is None:  # what each unknown name is: one fact per name and question
+            question = ("is", *node.is_) if node.is_ is not None else ("class", node.has_class)
+            truth = logic.any_of(
+                context.unknown(("drug", vocabulary.key(n), question)) for n in unrecognized
+            )
     evidence = DrugMatch(node.drug, names, tuple(matched), tuple(unrecognized), suggestions)
     return Trace(node, truth, evidence)
 
@@ -224,6 +336,7 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
 def _window(node: Window, scope: Any, context: Context) -> Trace:
     day = get(scope, node.date)
     days_before = None if day is None else (context.as_of - day).days
+    truth: Truth
     if node.within is not None:
         bound = window_start(context, node.within)
         truth = None if day is None else bound <= day <= context.as_of
@@ -231,6 +344,8 @@ def _window(node: Window, scope: Any, context: Context) -> Trace:
         assert node.before is not None
         bound = window_start(context, node.before)
         truth = None if day is None else day < bound
+    if day is None:
+        truth = context.unknown(_leaf(node, scope))
     return Trace(node, truth, DateCheck(node.date, day, bound, days_before))
 
 
@@ -238,15 +353,14 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
     start = window_start(context, node.within)
     recorded = get(scope, node.recent)
     if recorded is None:
-        return Trace(node, None, Observation(node.recent, start))
+        return Trace(node, context.unknown(_leaf(node, scope)), Observation(node.recent, start))
     series = recorded if isinstance(recorded, list) else [recorded]
-    key = (id(recorded), start, id(node.where))  # AST > 100 and AST > 200 read one result
+    key = (id(recorded), start, id(node.where), node.of)  # AST > 100, > 200: one result
     selected = context.selected.get(key)
     if selected is None:
         selected = context.selected[key] = _select(node, series, start, context)
-    admissible, latest, refused, same_day = selected
-    readings = {(getattr(o, node.of), _attribute(o, "unit")) for o in same_day}
-    if not admissible or len(readings) > 1:
+    candidates, latest, refused, maybe_none = selected
+    if not candidates:
         evidence = Observation(
             node.recent,
             start,
@@ -254,18 +368,56 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             latest_date=latest,
             latest_days_before=None if latest is None else (context.as_of - latest).days,
             not_admitted=refused,
-            conflicting=tuple(sorted(readings, key=str)) if len(readings) > 1 else (),
-            conflict_date=admissible[0].date if len(readings) > 1 else None,
         )
-        return Trace(node, None, evidence)
-    observation, where = admissible
+        return Trace(node, context.unknown(_leaf(node, scope)), evidence)
+    readings = [
+        _reading(node, observation, where, start, context, (len(series), latest))
+        for observation, where in candidates
+    ]
+    if not maybe_none and all(r.truth is readings[0].truth for r in readings):
+        return readings[0]  # one reading, or several that lead to one outcome
+    # Readings that may count lead to different outcomes: which one counts is a fact, the
+    # same for every node reading this series (AST > 100 and AST > 200 pick one reading).
+    choices = tuple(range(len(readings))) + ((None,) if maybe_none else ())
+    chosen = context.unknown(("reading", *key), choices)
+    if chosen is not None:
+        picked: Trace = readings[chosen]
+        return picked
+    evidence = Observation(
+        node.recent,
+        start,
+        recorded=len(series),
+        latest_date=latest,
+        latest_days_before=None if latest is None else (context.as_of - latest).days,
+        conflicting=tuple(
+            dict.fromkeys(
+                (getattr(observation, node.of), _attribute(observation, "unit"))
+                for observation, _ in candidates
+            )
+        ),
+        conflict_date=candidates[0][0].date,
+    )
+    return Trace(node, None, evidence)
+
+
+def _reading(
+    node: Recent,
+    observation: Any,
+    where: Trace | None,
+    start: datetime.date,
+    context: Context,
+    series: tuple[int, datetime.date | None],
+) -> Trace:
+    """One admissible observation against the node's threshold, in the threshold's unit."""
     value = getattr(observation, node.of)
     threshold = decimal(node.value)
     recorded_value = Decimal(str(value))
     converted: Decimal | None = recorded_value
     unit = _attribute(observation, "unit")
     compared_unit = node.unit
-    if unit is not None:
+    if unit is None and "unit" in getattr(observation, "__dict__", ()):
+        converted = None  # a result without its unit cannot be compared
+    elif unit is not None:
         vocabulary = context.vocabulary
         code = vocabulary.ucum(unit)
         stated = None
@@ -291,8 +443,8 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
         date=observation.date,
         days_before=(context.as_of - observation.date).days,
         method=_attribute(observation, "method"),
-        recorded=len(series),
-        latest_date=latest,
+        recorded=series[0],
+        latest_date=series[1],
     )
     children = () if where is None else (where,)
     return Trace(node, compare(converted, node.op, threshold), evidence, children)
@@ -300,27 +452,33 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
 
 def _select(
     node: Recent, series: list[Any], start: datetime.date, context: Context
-) -> tuple[Any, datetime.date | None, str | None, list[Any]]:
-    """The most recent admissible observation in the window (with its `where` trace), the
-    latest date recorded at all, why a reading in the window was not admitted, and every
-    admissible reading of that most recent date (two that disagree settle nothing)."""
-    latest = max((o.date for o in series), default=None)
-    best: tuple[Any, Trace | None] | None = None
-    same_day: list[Any] = []
+) -> tuple[list[tuple[Any, Trace | None]], datetime.date | None, str | None, bool]:
+    """The readings that may be the most recent admissible one: every admissible reading of
+    the latest date with one, then any reading in the window whose admissibility is unknown
+    (an unrecorded method) dated on or after it. Also: the latest date recorded at all, why a
+    reading in the window was not admitted, and whether perhaps none is admissible. Undated
+    readings and readings without a value are not evidence."""
+    latest = max((o.date for o in series if o.date is not None), default=None)
+    neutral = replace(context, facts={}, assume=None)  # admissibility is not a completion
+    sure: list[tuple[Any, Trace | None]] = []
+    maybe: list[tuple[Any, Trace | None]] = []
     refused = None
     for observation in series:
-        if not start <= observation.date <= context.as_of:
+        day = observation.date
+        if day is None or getattr(observation, node.of) is None:
             continue
-        where = None if node.where is None else evaluate_node(node.where, observation, context)
-        if where is not None and where.truth is not True:
+        if not start <= day <= context.as_of:
+            continue
+        where = None if node.where is None else evaluate_node(node.where, observation, neutral)
+        admitted = True if where is None else where.truth
+        if admitted is False:
             refused = refused or _attribute(observation, "method") or "not admissible"
             continue
-        if best is None or observation.date > best[0].date:
-            best = (observation, where)
-            same_day = [observation]
-        elif observation.date == best[0].date:
-            same_day.append(observation)
-    return best, latest, refused, same_day
+        (sure if admitted else maybe).append((observation, where))
+    best = max((o.date for o, _ in sure), default=None)
+    candidates = [c for c in sure if c[0].date == best]
+    candidates += [c for c in maybe if best is None or c[0].date >= best]
+    return candidates, latest, refused, best is None and bool(candidates)
 
 
 def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
@@ -335,7 +493,7 @@ def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
 def _exists(node: Exists, scope: Any, context: Context) -> Trace:
     items = get(scope, node.exists)
     if items is None:
-        return Trace(node, None, Items(node.exists, None))
+        return Trace(node, context.unknown(_leaf(node, scope)), Items(node.exists, None))
     children = _each(node.where, items, context)
     evidence = Items(node.exists, len(items), tuple(items))
     return Trace(node, logic.any_of(c.truth for c in children), evidence, children)
@@ -344,7 +502,7 @@ def _exists(node: Exists, scope: Any, context: Context) -> Trace:
 def _count(node: Count, scope: Any, context: Context) -> Trace:
     items = get(scope, node.count)
     if items is None:
-        return Trace(node, None, Tally(node.count, None, None))
+        return Trace(node, context.unknown(_leaf(node, scope)), Tally(node.count, None, None))
     children = _each(node.where, items, context)
     low = sum(c.truth is True for c in children)
     high = low + sum(c.truth is None for c in children)
@@ -354,26 +512,36 @@ def _count(node: Count, scope: Any, context: Context) -> Trace:
 
 
 def _latest(node: Latest, scope: Any, context: Context) -> Trace:
+    """The latest item by date; an undated item might be the latest, so it is weighed too."""
     items = get(scope, node.latest)
     if items is None:
-        return Trace(node, None, Items(node.latest, None))
+        return Trace(node, context.unknown(_leaf(node, scope)), Items(node.latest, None))
     if not items:
         return Trace(node, False, Items(node.latest, 0))
-    last = max(get(item, node.by) for item in items)
-    latest = [(i, item) for i, item in enumerate(items) if get(item, node.by) == last]
+    dates = [get(item, node.by) for item in items]
+    last = max((d for d in dates if d is not None), default=None)
     children = []
-    for index, item in latest:
-        trace = evaluate_node(node.where, item, context)
-        trace.item = index
-        children.append(trace)
+    for index, item in enumerate(items):
+        if dates[index] is None or dates[index] == last:
+            trace = evaluate_node(node.where, item, context)
+            trace.item = index
+            children.append(trace)
+    dated = [c for c in children if dates[c.item or 0] is not None]
+    undated = [c for c in children if dates[c.item or 0] is None]
+    truth = logic.all_of(c.truth for c in children)
+    if undated and truth is False:  # the latest is the dated ones, or some undated ones
+        if not (dated and logic.all_of(c.truth for c in dated) is False) or any(
+            c.truth is not False for c in undated
+        ):
+            truth = None
     evidence = Items(node.latest, len(items), tuple(items))
-    return Trace(node, logic.all_of(c.truth for c in children), evidence, tuple(children))
+    return Trace(node, truth, evidence, tuple(children))
 
 
 def _sum(node: Sum, scope: Any, context: Context) -> Trace:
     items = get(scope, node.sum)
     if items is None:
-        return Trace(node, None, Total(node.sum, None, None, ()))
+        return Trace(node, context.unknown(_leaf(node, scope)), Total(node.sum, None, None, ()))
     low = high = Decimal(0)
     bounded = True
     terms, children = [], []
@@ -386,15 +554,17 @@ def _sum(node: Sum, scope: Any, context: Context) -> Trace:
             counted = trace.truth
         if counted is False:
             continue
-        amount = Decimal(str(get(item, node.of)))
+        dose = get(item, node.of)
+        amount = None if dose is None else Decimal(str(dose))
         factor: Conversion | None = _UNSCALED
         name = ""
         if node.factor is not None:
-            name = str(get(item, node.factor.key))
-            factor = context.vocabulary.factor(node.factor.table, name)
+            agent = get(item, node.factor.key)
+            name = "" if agent is None else str(agent)
+            factor = None if agent is None else context.vocabulary.factor(node.factor.table, name)
         terms.append(Term(index, name, amount, factor, counted))
-        if factor is None:
-            bounded = False
+        if factor is None or amount is None:
+            bounded = False  # an agent without a factor, or a dose not recorded: no upper bound
             continue
         equivalent = factor.apply(amount)
         if counted is True:
@@ -409,6 +579,8 @@ def _age(node: Age, scope: Any, context: Context) -> Trace:
     birth = get(scope, node.age)
     stated = None if node.stated is None else get(scope, node.stated)
     years = completed_years(birth, context.as_of) if birth is not None else stated
+    if years is None:
+        return Trace(node, context.unknown(_leaf(node, scope)), AgeFound(None, None, None))
     return Trace(node, compare(years, node.op, node.value), AgeFound(years, birth, stated))
 
 

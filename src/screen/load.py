@@ -148,6 +148,8 @@ def _bad_units(
             continue
         series = results if isinstance(results, list) else [results]
         for index, result in enumerate(series):
+            if result.unit is None:
+                continue
             code = vocabulary.ucum(result.unit)
             if code not in accepted:
                 loc: tuple[str | int, ...] = (

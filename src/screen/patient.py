@@ -1,8 +1,10 @@
 """The patient record: exactly the layout of shared/spec/patient-record.md, nothing else.
 
-Absent or null means "not assessed" (None here); an empty list means "assessed: none".
-Types are strict (no "yes" for true, no 1.0 for an ECOG score) and every number has a
-plausible range, because a silently accepted wrong record is the dangerous kind.
+Absent or null means "not assessed" (None here), at every level: inside a list entry too,
+so every field but `patient_id` may be null. An empty list means "assessed: none". Types
+are strict (no "yes" for true, no 1.0 for an ECOG score), every number is finite and has a
+plausible range, and every date lies between 1900 and 2199, because a silently accepted
+wrong record is the dangerous kind.
 """
 
 from __future__ import annotations
@@ -16,17 +18,25 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2199, 12, 31)
+
+
 def _calendar_date(value: Any) -> Any:
     """Accept a YAML date or an ISO `YYYY-MM-DD` string; never a time stamp or a number."""
     if isinstance(value, datetime.datetime):
         raise ValueError("expected a calendar date (YYYY-MM-DD) without a time")
     if isinstance(value, str):
         if not _ISO_DATE.fullmatch(value.strip()):
-            raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {value[:40]!r}")
         try:
-            return datetime.date.fromisoformat(value.strip())
+            value = datetime.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise ValueError(f"invalid date {value!r}: {exc}") from None
+    if isinstance(value, datetime.date) and not EARLIEST <= value <= LATEST:
+        raise ValueError(
+            f"date {value} is not plausible (expected {EARLIEST.year} to {LATEST.year})"
+        )
     return value
 
 
@@ -50,7 +60,7 @@ Name = Annotated[str, AfterValidator(_not_blank)]
 class Record(BaseModel):
     """Base of every part of the record: strict types, unknown keys rejected."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Her2(Record):
@@ -86,21 +96,21 @@ class InformedConsent(Record):
 
 
 class Lvef(Record):
-    percent: Annotated[float, Field(ge=0, le=100)]
-    method: Literal["ECHO", "MUGA", "MRI", "other"]
-    date: Date
+    percent: Annotated[float, Field(ge=0, le=100)] | None = None
+    method: Literal["ECHO", "MUGA", "MRI", "other"] | None = None
+    date: Date | None = None
 
 
 class BloodPressure(Record):
-    systolic: Annotated[float, Field(gt=0, le=300)]
-    diastolic: Annotated[float, Field(gt=0, le=250)]
-    date: Date
+    systolic: Annotated[float, Field(gt=0, le=300)] | None = None
+    diastolic: Annotated[float, Field(gt=0, le=250)] | None = None
+    date: Date | None = None
 
 
 class LabResult(Record):
-    value: Annotated[float, Field(ge=0)]
-    unit: Name
-    date: Date
+    value: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    unit: Name | None = None
+    date: Date | None = None
 
 
 LabSeries = LabResult | list[LabResult]
@@ -118,45 +128,47 @@ class Labs(Record):
 
 
 class Regimen(Record):
-    agents: Annotated[list[Name], Field(min_length=1)]
-    setting: Literal["advanced", "early"]
-    start: Date
+    agents: Annotated[list[Name], Field(min_length=1)] | None = None
+    setting: Literal["advanced", "early"] | None = None
+    start: Date | None = None
     end: Date | None = None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Regimen:
-        if self.end is not None and self.end < self.start:
+        if self.end is not None and self.start is not None and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
 
 
 class AnthracyclineExposure(Record):
-    agent: Name
-    cumulative_dose_mg_m2: Annotated[float, Field(ge=0)]
+    agent: Name | None = None
+    cumulative_dose_mg_m2: Annotated[float, Field(ge=0, le=10_000)] | None = None
 
 
 class Toxicity(Record):
-    term: Name
-    grade: Annotated[int, Field(ge=1, le=5)]
-    hematologic: bool
+    term: Name | None = None
+    grade: Annotated[int, Field(ge=1, le=5)] | None = None
+    hematologic: bool | None = None
 
 
 class OtherMalignancy(Record):
-    diagnosis: Name
-    invasive_breast: bool
-    date: Date
+    diagnosis: Name | None = None
+    invasive_breast: bool | None = None
+    date: Date | None = None
 
 
 class Arrhythmia(Record):
-    type: Literal["atrial_fibrillation", "paroxysmal_supraventricular_tachycardia", "other"]
-    requires_treatment: bool
+    type: (
+        Literal["atrial_fibrillation", "paroxysmal_supraventricular_tachycardia", "other"] | None
+    ) = None
+    requires_treatment: bool | None = None
 
 
 class CardiacHistory(Record):
     heart_failure: bool | None = None
     arrhythmias: list[Arrhythmia] | None = None
     unstable_angina: bool | None = None
-    myocardial_infarctions: list[Date] | None = None
+    myocardial_infarctions: list[Date | None] | None = None
 
 
 class Conditions(Record):
@@ -171,23 +183,25 @@ class Conditions(Record):
 
 
 class RadiationAdverseEvent(Record):
-    grade: Annotated[int, Field(ge=1, le=5)]
-    date: Date
+    grade: Annotated[int, Field(ge=1, le=5)] | None = None
+    date: Date | None = None
 
 
 class RecentEvents(Record):
     radiation_adverse_events: list[RadiationAdverseEvent] | None = None
-    major_surgery_or_trauma: list[Date] | None = None
+    major_surgery_or_trauma: list[Date | None] | None = None
     major_surgery_planned: bool | None = None
-    investigational_treatment: list[Date] | None = None
-    iv_antibiotics: list[Date] | None = None
+    investigational_treatment: list[Date | None] | None = None
+    iv_antibiotics: list[Date | None] | None = None
 
 
 class CorticosteroidCourse(Record):
-    agent: Name
-    daily_dose_mg: Annotated[float, Field(ge=0)]
-    route: Literal["oral", "intravenous", "intramuscular", "inhaled", "topical", "other"]
-    start: Date
+    agent: Name | None = None
+    daily_dose_mg: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    route: Literal["oral", "intravenous", "intramuscular", "inhaled", "topical", "other"] | None = (
+        None
+    )
+    start: Date | None = None
     end: Date | None = None
     ongoing: bool | None = None
 
@@ -202,7 +216,7 @@ class CorticosteroidCourse(Record):
     def _consistent_dates(self) -> CorticosteroidCourse:
         if self.ongoing is True and self.end is not None:
             raise ValueError("a course marked ongoing cannot have an end date")
-        if self.end is not None and self.end < self.start:
+        if self.end is not None and self.start is not None and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
 

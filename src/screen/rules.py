@@ -272,8 +272,24 @@ class DrugEntry(Rule):
 
 
 class Vocabulary(Rule):
+    """Drug classes and names. `salt_forms` are the words that name a salt or hydrate form of
+    a generic (hydrochloride, 塩酸塩): a known name with one of them names that generic."""
+
     classes: list[str]
     drugs: list[DrugEntry]
+    salt_forms: list[str] = Field(default_factory=list)
+
+
+class EntryReading(Rule):
+    """How the entries of one list are read before any rule sees them.
+
+    `set_aside`: drugs of only these classes (in the field `drugs`) are not part of an entry,
+    and an entry of such drugs only is not an entry at all. `parts_of_one`: entries that agree
+    on these fields (all recorded) are parts of one entry, holding every drug of its parts."""
+
+    drugs: str | None = None
+    set_aside: list[str] = Field(default_factory=list)
+    parts_of_one: list[str] = Field(default_factory=list)
 
 
 class Conversion(Rule):
@@ -342,4 +358,5 @@ class CriteriaSet(Rule):
     equivalences: dict[str, EquivalenceTable] = Field(default_factory=dict)
     analytes: dict[str, Analyte] = Field(default_factory=dict)
     unit_aliases: dict[str, str] = Field(default_factory=dict)
+    entries: dict[str, EntryReading] = Field(default_factory=dict)
     criteria: Annotated[list[Criterion], Field(min_length=1)]

@@ -103,7 +103,7 @@ class Tally:
 class Term:
     item: int
     name: str
-    amount: Decimal
+    amount: Decimal | None
     factor: Any
     counted: Truth
 
@@ -125,13 +125,16 @@ class AgeFound:
 
 @dataclass(slots=True)
 class Trace:
-    """One evaluated node: its truth, its evidence, its children (item: list index)."""
+    """One evaluated node: its truth, its evidence, its children (item: list index).
+    `settled`: unknown by Kleene alone, decided because every completion of the record's
+    unknown facts gives it this truth."""
 
     node: Any
     truth: Truth
     evidence: Any = None
     children: tuple[Trace, ...] = ()
     item: int | None = None
+    settled: bool = False
 
 
 @dataclass(slots=True)

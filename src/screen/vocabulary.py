@@ -7,17 +7,28 @@ trial's vocabulary works unchanged.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from screen.rules import Analyte, Conversion, CriteriaSet
+from screen.rules import Analyte, Conversion, CriteriaSet, EntryReading
 
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_SPACE = re.compile(r"\s+")
 
 
 def drug_key(name: str) -> str:
-    """Spelling-tolerant key: case, spaces, hyphens and dots do not matter (T-DM1 = tdm1)."""
-    return _NOT_ALNUM.sub("", name.casefold())
+    """Spelling-tolerant key, after Unicode NFKC (full-width ＴＳ－１ is TS-1, half-width
+    katakana is katakana): case, spaces, hyphens, dots and ・ do not matter (T-DM1 = tdm1)."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", name).casefold())
+
+
+def unit_key(unit: str) -> str:
+    """A unit as written, compared after NFKC (which makes the micro sign U+00B5 the Greek
+    mu): mu is the UCUM `u`, the multiplication sign is x, spaces and case do not matter."""
+    normal = unicodedata.normalize("NFKC", unit).replace("\u03bc", "u").replace("\u00d7", "x")
+    return _SPACE.sub("", normal).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,8 @@ class Vocabulary:
     factors: dict[str, dict[str, Conversion]] = field(default_factory=dict)
     unit_by_alias: dict[str, str] = field(default_factory=dict)
     analytes: dict[str, Analyte] = field(default_factory=dict)
+    salt_forms: tuple[str, ...] = ()
+    entry_readings: dict[str, EntryReading] = field(default_factory=dict)
     _resolved: dict[str, Resolved | None] = field(default_factory=dict, repr=False)
     _targets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
     _codes: dict[str, str] = field(default_factory=dict, repr=False)
@@ -54,15 +67,28 @@ class Vocabulary:
             for name in (entry.name, *entry.synonyms):
                 vocabulary.generic_by_key[drug_key(name)] = generics
                 vocabulary.known_names[drug_key(name)] = name
+        forms = {drug_key(form) for form in criteria.vocabulary.salt_forms}
+        vocabulary.salt_forms = tuple(sorted(forms - {""}, key=len, reverse=True))
         for table_name, table in criteria.equivalences.items():
             vocabulary.factors[table_name] = dict(table.factors)
         vocabulary.analytes = dict(criteria.analytes)
         for analyte in criteria.analytes.values():
             for code in (analyte.unit, *analyte.accepts):
-                vocabulary.unit_by_alias[code.casefold()] = code
+                vocabulary.unit_by_alias[unit_key(code)] = code
         for alias, code in criteria.unit_aliases.items():
-            vocabulary.unit_by_alias[alias.casefold()] = code
+            vocabulary.unit_by_alias[unit_key(alias)] = code
+        vocabulary.entry_readings = dict(criteria.entries)
         return vocabulary
+
+    key = staticmethod(drug_key)
+
+    def read_entries(self, record: Any) -> Any:
+        """The record with its lists read as the criteria declare (see screen.entries)."""
+        if not self.entry_readings:
+            return record
+        from screen.entries import read_entries
+
+        return read_entries(record, self)
 
     def resolve(self, recorded: str) -> Resolved | None:
         """The generics and classes of a recorded name, or None when it is not known.
@@ -92,13 +118,29 @@ class Vocabulary:
         return found
 
     def _resolve(self, recorded: str) -> Resolved | None:
-        generics = self.generic_by_key.get(drug_key(recorded))
+        generics = self._generics(drug_key(recorded), 3)
         if generics is None:
             return None
         classes: frozenset[str] = frozenset().union(
             *(self.classes_by_generic.get(g, frozenset()) for g in generics)
         )
         return Resolved(recorded, frozenset(generics), classes)
+
+    def _generics(self, key: str, depth: int) -> tuple[str, ...] | None:
+        """A name's generics; a salt or hydrate form (before or after the name, as English and
+        Japanese write them) names its generic: `epirubicin hydrochloride`, `塩酸エピルビシン`."""
+        found = self.generic_by_key.get(key)
+        if found is not None or depth == 0:
+            return found
+        for form in self.salt_forms:
+            if len(key) > len(form):
+                if key.endswith(form):
+                    found = self._generics(key[: -len(form)], depth - 1)
+                elif key.startswith(form):
+                    found = self._generics(key[len(form) :], depth - 1)
+                if found is not None:
+                    return found
+        return None
 
     def factor(self, table: str, recorded: str) -> Conversion | None:
         """The equivalence factor of a recorded agent, or None (unknown agent or no factor)."""
@@ -112,8 +154,7 @@ class Vocabulary:
         """The UCUM code for a unit as a clinician wrote it (aliases from the criteria file)."""
         code = self._codes.get(unit)
         if code is None:
-            stripped = unit.strip()
-            code = self.unit_by_alias.get(stripped.casefold(), stripped)
+            code = self.unit_by_alias.get(unit_key(unit), unit.strip())
             if len(self._codes) < 4096:
                 self._codes[unit] = code
         return code

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screen.dates import completed_years, first_day_after, next_birthdays
-from screen.engine import Context, evaluate_node
+from screen.engine import Context, evaluate_criterion
 from screen.reasons import label_of
 from screen.rules import Age, AllOf, AnyOf, Criterion, Not, Recent, Window
 from screen.trace import AgeFound, DateCheck, Observation, Outcome, Status, Trace, status_of
@@ -114,6 +114,7 @@ def eligibility(
 ) -> Eligibility:
     """Walk forward from the as-of date through every date where a criterion can change."""
     found = Eligibility(as_of, horizon_days)
+    record = vocabulary.read_entries(record)
     end = found.horizon_end
     # Every date where a criterion can change is known now: each comes from a date in the
     # record and a window in the rules, neither of which moves with the as-of date.
@@ -146,7 +147,7 @@ def _passes_later(
     criterion: Criterion, dates: list[Change], record: Any, vocabulary: Vocabulary
 ) -> bool:
     for day in sorted({c.date for c in dates}):
-        trace = evaluate_node(criterion.logic, record, Context(vocabulary, day))
+        trace = evaluate_criterion(criterion.logic, record, Context(vocabulary, day))
         if status_of(criterion.type, trace.truth) == "pass":
             return True
     return False
@@ -181,7 +182,7 @@ def _walk_forward(
             causes = due.get(criterion.id)
             if causes is None:
                 continue
-            trace = evaluate_node(criterion.logic, record, Context(vocabulary, day))
+            trace = evaluate_criterion(criterion.logic, record, Context(vocabulary, day))
             status = status_of(criterion.type, trace.truth)
             if status != statuses[criterion.id]:
                 statuses[criterion.id] = status
