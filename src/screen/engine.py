@@ -529,11 +529,16 @@ def _latest(node: Latest, scope: Any, context: Context) -> Trace:
     dated = [c for c in children if dates[c.item or 0] is not None]
     undated = [c for c in children if dates[c.item or 0] is None]
     truth = logic.all_of(c.truth for c in children)
-    if undated and truth is False:  # the latest is the dated ones, or some undated ones
-        if not (dated and logic.all_of(c.truth for c in dated) is False) or any(
-            c.truth is not False for c in undated
-        ):
-            truth = None
+    # The latest is the dated ones, or some undated ones: false only if false either way.
+    if (
+        undated
+        and truth is False
+        and (
+            not (dated and logic.all_of(c.truth for c in dated) is False)
+            or any(c.truth is not False for c in undated)
+        )
+    ):
+        truth = None
     evidence = Items(node.latest, len(items), tuple(items))
     return Trace(node, truth, evidence, tuple(children))
 

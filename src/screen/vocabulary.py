@@ -19,7 +19,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def drug_key(name: str) -> str:
-    """Spelling-tolerant key, after Unicode NFKC (full-width ＴＳ－１ is TS-1, half-width
+    """Spelling-tolerant key, after Unicode NFKC (full-width TS-1 is TS-1, half-width
     katakana is katakana): case, spaces, hyphens, dots and ・ do not matter (T-DM1 = tdm1)."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", name).casefold())
 
