@@ -56,7 +56,28 @@ def check_criteria(
         checker = _NodeChecker(criteria, vocabulary)
         checker.check(criterion.logic, root, (*loc, "logic"))
         findings.extend(checker.findings)
+    findings.extend(_check_entries(criteria, vocabulary, root))
     return findings
+
+
+def _check_entries(
+    criteria: CriteriaSet, vocabulary: Vocabulary, root: FieldType
+) -> Iterator[Finding]:
+    """An `entries` declaration names a list of the record, fields of its entries, classes."""
+    classes = set(criteria.vocabulary.classes)
+    for path, reading in criteria.entries.items():
+        loc: Loc = ("entries", path)
+        checker = _NodeChecker(criteria, vocabulary)
+        item = checker.items(root, path, loc)
+        if item is not None:
+            if reading.drugs is not None:
+                checker.field(item, reading.drugs, (*loc, "drugs"))
+            for name in reading.parts_of_one:
+                checker.field(item, name, (*loc, "parts_of_one"))
+        yield from checker.findings
+        for cls in reading.set_aside:
+            if cls not in classes:
+                yield (*loc, "set_aside"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}"
 
 
 def _check_vocabulary(criteria: CriteriaSet) -> Iterator[Finding]:
