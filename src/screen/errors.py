@@ -28,6 +28,14 @@ class Problem:
         return f"{self.location}: {self.message}"
 
 
+def dotted_path(loc: tuple[str | int, ...]) -> str:
+    """A field path as the file spells it: `prior_regimens[2].agents`."""
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
 class InputError(Exception):
     """An input (patient or criteria file) could not be read or is invalid."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from screen import yamlio
-from screen.errors import InputError, Problem
+from screen.errors import InputError, Problem, dotted_path
 from screen.patient import Patient
 from screen.rules import CriteriaSet
 from screen.schema import FieldType, PathError, did_you_mean, model_fields, resolve
@@ -61,7 +61,7 @@ def load_criteria(path: Path | None = None) -> Criteria:
     if findings:
         raise InputError(
             [
-                Problem(message, source, yamlio.line_of(text, loc), _dotted(loc))
+                Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc))
                 for loc, message in findings
             ]
         )
@@ -98,18 +98,11 @@ def validate_patient(
     if findings:
         raise InputError(
             [
-                Problem(message, source, yamlio.line_of(text, loc), _dotted(loc))
+                Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc))
                 for loc, message in findings
             ]
         )
     return patient, screening
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
 
 
 def _late_dates(
@@ -176,7 +169,7 @@ def problems_from(
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(message, source, yamlio.line_of(text, loc), _dotted(loc)))
+        problems.append(Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc)))
     return problems
 
 

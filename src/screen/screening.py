@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 from screen import yamlio
 from screen.engine import evaluate
-from screen.errors import InputError
+from screen.errors import InputError, Problem, dotted_path
 from screen.load import Criteria, validate_patient
+from screen.quality import path_of, unrecognized_names
 from screen.report import CriteriaStamp, Report, verdict_of
+from screen.trace import Outcome
 from screen.window import DEFAULT_HORIZON_DAYS, eligibility
 
 
@@ -52,6 +55,7 @@ def screen_file(
         )
     rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
     outcomes = evaluate(rules, vocabulary, patient, screening_date)
+    warnings = data_warnings(outcomes, criteria, data, text, source)
     window = eligibility(rules, vocabulary, patient, outcomes, screening_date, horizon_days)
     return Report(
         patient.patient_id,
@@ -61,4 +65,26 @@ def screen_file(
         stamp(criteria),
         outcomes,
         eligibility=window,
+        warnings=warnings,
     )
+
+
+def data_warnings(
+    outcomes: list[Outcome], criteria: Criteria, data: dict[str, Any], text: str, source: str
+) -> list[Problem]:
+    """Data problems that did not stop the screening, each where it stands in the file."""
+    vocabulary = criteria.vocabulary
+    found = []
+    for name, readers in unrecognized_names(outcomes, vocabulary).items():
+        close = vocabulary.closest_names(name)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        path = path_of(data, name)
+        found.append(
+            Problem(
+                f"drug name {name!r} is not in the vocabulary{hint}; read by {', '.join(readers)}",
+                source,
+                None if path is None else yamlio.line_of(text, path),
+                "" if path is None else dotted_path(path),
+            )
+        )
+    return found
