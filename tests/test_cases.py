@@ -33,5 +33,10 @@ def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any
             "reason"
         ]
         assert fragment in reason
+    warning = case.get("warning_contains")
+    if warning is not None:
+        assert any(warning in w.message for w in report.warnings), report.warnings
+    else:
+        assert report.warnings == [], [str(w) for w in report.warnings]
     if "verdict" in case:
         assert report.verdict == case["verdict"]

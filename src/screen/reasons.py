@@ -110,7 +110,10 @@ def facts(trace: Trace) -> list[str]:
     """Short statements of the decisive evidence under a trace."""
     node = trace.node
     if isinstance(node, AllOf | AnyOf | Not):
-        return [f for child in decisive(trace) for f in facts(child)]
+        chosen = decisive(trace)
+        if trace.settled and not chosen:
+            return [whichever_way(trace)]
+        return [f for child in chosen for f in facts(child)]
     own = fact(trace)
     if isinstance(node, Exists | Latest):
         inner = [f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace)]
@@ -122,6 +125,21 @@ def facts(trace: Trace) -> list[str]:
     if isinstance(node, Count | Sum) and trace.truth is None:
         return [own, *(f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace))]
     return [own]
+
+
+def whichever_way(trace: Trace) -> str:
+    """A node decided whichever way its unknown facts turn out: those facts, then the known
+    ones that decide it under every completion."""
+    unknown: dict[str, None] = {}
+    known: dict[str, None] = {}
+    stack = [trace]
+    while stack:
+        step = stack.pop()
+        if isinstance(step.node, AllOf | AnyOf | Not):
+            stack.extend(reversed(step.children))
+        else:
+            (unknown if step.truth is None else known)[fact(step)] = None
+    return f"decided whichever way ({'; '.join(unknown)}): {'; '.join(known)}"
 
 
 def _item(parent: Trace, child: Trace) -> str:
