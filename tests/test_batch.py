@@ -30,6 +30,7 @@ EXPECTED = {  # examples/patients, checked by hand against the criteria
     "JP-0004": ("ineligible", ["IN3", "EX1"], []),
     "JP-0005": ("ineligible", ["EX5"], []),
     "JP-0006": ("incomplete", [], ["IN6", "IN9", "EX6", "EX10"]),
+    "JP-0107": ("eligible", [], []),
 }
 
 
@@ -125,7 +126,7 @@ def test_attrition_counts_on_the_examples(criteria: Criteria) -> None:
     for path in sorted(EXAMPLES.glob("*.yaml")):
         report = screen_file(path, criteria, None, TODAY)
         attrition.add(report.verdict, report.failed, report.unknown)
-    assert attrition.verdicts == {"eligible": 1, "ineligible": 4, "incomplete": 1, "error": 0}
+    assert attrition.verdicts == {"eligible": 2, "ineligible": 4, "incomplete": 1, "error": 0}
     counts = {
         cid: (t.failed, t.unknown, t.failed_alone)
         for cid, t in attrition.by_criterion.items()
@@ -147,7 +148,7 @@ def test_the_batch_table_has_a_summary_rows_and_the_attrition_table(clinic: Path
     result = runner.invoke(app, ["check", str(clinic)], env={"COLUMNS": "220"})
     out = result.stdout
     assert result.exit_code == 3
-    assert "8 patients: 1 eligible  4 ineligible  1 incomplete  2 error" in out
+    assert "9 patients: 2 eligible  4 ineligible  1 incomplete  2 error" in out
     assert "Attrition" in out and "fails only this" in out
     ex5 = next(line for line in out.splitlines() if line.strip("│ ").startswith("EX5 "))
     assert [cell.strip() for cell in ex5.split("│")[-4:-1]] == ["1", "0", "1"]
@@ -178,7 +179,7 @@ def test_an_interrupted_batch_leaves_no_output_file(
     monkeypatch.setattr("screen.render.csvlog.row", fail_on_the_third)
     result = runner.invoke(app, ["check", str(clinic), "-f", "csv", "-o", str(log), "-w", "1"])
     assert result.exit_code == 130
-    assert "interrupted after 2 of 8 records" in result.stderr
+    assert "interrupted after 2 of 9 records" in result.stderr
     assert log.read_text() == "the previous log\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".log.csv")] == []
 

@@ -84,8 +84,9 @@ def _vocabulary(criteria: Criteria) -> list[str]:
         "## Drug vocabulary",
         "",
         "A recorded name matches a drug when it equals its name or one of its other names,"
-        " ignoring case, spaces, hyphens and dots. A name not listed here leaves the criteria"
-        " that depend on it *unknown*.",
+        " after Unicode NFKC normalization (full-width and half-width forms are the same),"
+        " ignoring case, spaces, hyphens, dots and the middle dot. A name not listed here"
+        " leaves the criteria that depend on it *unknown*, and the report warns of it.",
         "",
         "| drug | classes | also recorded as |",
         "|---|---|---|",
@@ -95,6 +96,26 @@ def _vocabulary(criteria: Criteria) -> list[str]:
             f"contains {', '.join(drug.contains)}" if drug.contains else "-"
         )
         lines.append(f"| {drug.name} | {classes} | {', '.join(drug.synonyms) or '-'} |")
+    forms = criteria.rules.vocabulary.salt_forms
+    if forms:
+        lines += [
+            "",
+            "A known name written with one of these salt or hydrate forms, after it or before"
+            f" it, names the same drug: {', '.join(forms)}.",
+        ]
+    for path, reading in criteria.rules.entries.items():
+        lines += ["", f"**How `{path}` entries are read.**"]
+        if reading.drugs and reading.set_aside:
+            lines.append(
+                f"Drugs of the classes {', '.join(reading.set_aside)} only are set aside"
+                f" from `{reading.drugs}`; an entry of such drugs only is not counted at all."
+            )
+        if reading.parts_of_one:
+            fields = ", ".join(f"`{name}`" for name in reading.parts_of_one)
+            lines.append(
+                f"Entries with the same {fields} are parts of one entry, with the drugs of all"
+                " its parts."
+            )
     return [*lines, ""]
 
 
