@@ -23,6 +23,7 @@ from typing import Any
 
 from screen.errors import Problem
 from screen.load import Criteria
+from screen.paths import display_name
 from screen.report import Report
 from screen.screening import screen_file, stamp
 from screen.window import DEFAULT_HORIZON_DAYS
@@ -73,10 +74,9 @@ def screen_one(job: Job, path: Path) -> Screened:
             path, job.criteria, job.as_of, job.today, job.max_bytes, job.horizon_days
         )
     except Exception as exc:  # a bug in screen, not in the record: say so, go on
-        problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", str(path))
-        report = Report(
-            None, str(path), job.as_of, "error", stamp(job.criteria), problems=[problem]
-        )
+        source = display_name(path)
+        problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", source)
+        report = Report(None, source, job.as_of, "error", stamp(job.criteria), problems=[problem])
     return Screened(
         report.patient_id,
         report.source,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from screen.batch import Job, Renderer
+    from screen.errors import Problem
     from screen.load import Criteria
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # skip the entry-point scan
@@ -162,9 +163,25 @@ def _load_criteria(path: Path | None) -> Criteria:
     try:
         return load_criteria(path)
     except InputError as exc:
-        for problem in exc.problems:
-            typer.echo(f"error: {problem}", err=True)
+        _problems(exc.problems)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+
+
+def _problems(problems: list[Problem]) -> None:
+    """One line per problem on standard error, with data shown escaped."""
+    for problem in problems:
+        _error(str(problem))
+
+
+def _error(message: str) -> None:
+    _say(f"error: {message}")
+
+
+def _say(message: str, err: bool = True) -> None:
+    """A line for people; what came from a file is shown escaped."""
+    from screen.render.safe import shown
+
+    typer.echo(shown(message), err=err)
 
 
 def _exit_code(verdicts: dict[str, int]) -> int:
@@ -187,7 +204,7 @@ def _write(output: Path | None, writer: Callable[[TextIO], object]) -> None:
             writer(handle)
     except OSError as exc:
         where = output if output is not None else "standard output"
-        typer.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
+        _error(f"cannot write {where}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_INVALID_INPUT) from None
 
 
@@ -288,9 +305,7 @@ def _check_many(
             _write(output, stream)
     except KeyboardInterrupt:
         kept = "" if output is None else f"; {output} was left as it was"
-        typer.echo(
-            f"interrupted after {attrition.patients} of {len(files)} records{kept}", err=True
-        )
+        _say(f"interrupted after {attrition.patients} of {len(files)} records{kept}")
         return EXIT_INTERRUPTED
     return _exit_code(attrition.verdicts)
 
@@ -311,8 +326,10 @@ def _renderer(format: Format, several: bool) -> Renderer:
 def _emit_rich(draw: Callable[[Console], None], output: Path | None) -> None:
     from rich.console import Console
 
+    from screen.render.safe import stdout_stream
+
     if output is None:
-        draw(Console())
+        draw(Console(file=stdout_stream()))
         return
     buffer = io.StringIO()
     draw(Console(file=buffer, color_system=None, width=140))
@@ -355,10 +372,9 @@ def explain(
     wanted = [r.upper() for r in rule or []]
     missing = [r for r in wanted if r not in known]
     if missing:
-        typer.echo(
-            f"error: no criterion {', '.join(missing)} in {loaded.rules.criteria_set.id}"
-            f" (see: screen criteria)",
-            err=True,
+        _error(
+            f"no criterion {', '.join(missing)} in {loaded.rules.criteria_set.id}"
+            f" (see: screen criteria)"
         )
         raise typer.Exit(2)
     report = screen_file(
@@ -415,14 +431,17 @@ def list_criteria(
     output: OutputOption = None,
 ) -> None:
     """List the criteria of a criteria set (id, type, title), review them, or check a file."""
+    from screen.render.safe import shown
+
     if check_file is not None:
         checked = _load_criteria(check_file)
         rules = checked.rules
         kinds = [c.type for c in rules.criteria]
-        typer.echo(
+        _say(
             f"{check_file}: OK, {len(kinds)} criteria ({kinds.count('inclusion')} inclusion,"
             f" {kinds.count('exclusion')} exclusion), {len(rules.vocabulary.drugs)} drugs,"
-            f" {len(rules.equivalences)} equivalence tables, {len(rules.analytes)} analytes"
+            f" {len(rules.equivalences)} equivalence tables, {len(rules.analytes)} analytes",
+            err=False,
         )
         raise typer.Exit(0)
     loaded = _load_criteria(criteria)
@@ -430,12 +449,12 @@ def list_criteria(
     wanted = [i.upper() for i in ids or []]
     unknown = sorted(set(wanted) - {c.id.upper() for c in loaded.rules.criteria})
     if unknown:
-        typer.echo(f"error: no criterion {', '.join(unknown)} in {identity.id}", err=True)
+        _error(f"no criterion {', '.join(unknown)} in {identity.id}")
         raise typer.Exit(2)
     if review:
         from screen.review import review_markdown
 
-        document = review_markdown(loaded, wanted)
+        document = shown(review_markdown(loaded, wanted), lines=True)
         if format is ListFormat.markdown:
             _emit(document, output)
         else:
@@ -445,18 +464,21 @@ def list_criteria(
         return
     chosen = [c for c in loaded.rules.criteria if not wanted or c.id.upper() in wanted]
     if format is ListFormat.markdown:
-        rows = [f"| {c.id} | {c.type} | {c.title} |" for c in chosen]
-        heading = f"# {identity.id}: {identity.title}\n\n| id | type | title |\n|---|---|---|\n"
+        rows = [shown(f"| {c.id} | {c.type} | {c.title} |") for c in chosen]
+        heading = shown(f"# {identity.id}: {identity.title}")
+        heading += "\n\n| id | type | title |\n|---|---|---|\n"
         _emit(heading + "\n".join(rows) + "\n", output)
         return
     from rich.table import Table
 
-    table = Table(title=f"{identity.id}: {identity.title}", title_justify="left")
+    from screen.render.safe import text
+
+    table = Table(title=text(f"{identity.id}: {identity.title}"), title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("type")
     table.add_column("title")
     for criterion in chosen:
-        table.add_row(criterion.id, criterion.type, criterion.title)
+        table.add_row(text(criterion.id), text(criterion.type), text(criterion.title))
     _emit_rich(lambda console: console.print(table), output)
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from screen import yamlio
 from screen.errors import InputError, Problem, dotted_path
+from screen.paths import display_name
 from screen.patient import Patient
 from screen.rules import CriteriaSet
 from screen.schema import FieldType, PathError, did_you_mean, model_fields, resolve
@@ -49,7 +50,7 @@ def load_criteria(path: Path | None = None) -> Criteria:
     from screen.check import check_criteria
 
     path = path or bundled_criteria_path()
-    source = str(path)
+    source = display_name(path)
     text = yamlio.read_text(path)
     data = yamlio.parse_mapping(text, source, criteria=True)
     try:
@@ -73,7 +74,7 @@ def load_patient(
     path: Path, criteria: Criteria, as_of: datetime.date | None, today: datetime.date
 ) -> tuple[Patient, datetime.date]:
     """The validated record and the date to screen it on (--as-of, screening_date, today)."""
-    source = str(path)
+    source = display_name(path)
     text = yamlio.read_text(path)
     data = yamlio.parse_mapping(text, source)
     return validate_patient(data, text, source, criteria, as_of, today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -29,8 +30,11 @@ def open_atomically(path: Path) -> Iterator[TextIO]:
 
 @contextmanager
 def open_output(path: Path | None) -> Iterator[TextIO]:
-    """Standard output, or a file written atomically."""
+    """Standard output, or a file written atomically. Reports are UTF-8 wherever they go
+    (JSON and CSV are data, not text for a terminal's locale)."""
     if path is None:
+        if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.encoding.lower() != "utf-8":
+            sys.stdout.reconfigure(encoding="utf-8")
         yield sys.stdout
         sys.stdout.flush()
         return

@@ -9,6 +9,15 @@ from pathlib import Path
 SUFFIXES = (".yaml", ".yml")
 
 
+def display_name(path: Path | str) -> str:
+    """A file name as reports show it: bytes that are not UTF-8 escaped (`\\xff`), so that
+    every report can be written as UTF-8 whatever the file system holds."""
+    name = str(path)
+    if name.isascii():
+        return name
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def patient_files(arguments: list[Path]) -> Iterator[Path]:
     """Files in a stable sorted order; hidden folders skipped; symlink loops not followed."""
     for argument in arguments:

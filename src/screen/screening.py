@@ -14,6 +14,7 @@ from screen import yamlio
 from screen.engine import evaluate
 from screen.errors import InputError, Problem, dotted_path
 from screen.load import Criteria, validate_patient
+from screen.paths import display_name
 from screen.quality import path_of, unrecognized_names
 from screen.report import CriteriaStamp, Report, verdict_of
 from screen.trace import Outcome
@@ -35,7 +36,7 @@ def screen_file(
 ) -> Report:
     """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback;
     a file over `max_bytes` is refused without being read."""
-    source = str(path)
+    source = display_name(path)
     data = None
     try:
         text = yamlio.read_text(path, max_bytes)

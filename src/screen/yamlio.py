@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import yaml
 
 from screen.errors import InputError, Problem
+from screen.paths import display_name
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 CRITERIA_ALIASES = 200  # alias uses a criteria file may make; patient files: none
@@ -20,7 +21,7 @@ CRITERIA_ALIASES = 200  # alias uses a criteria file may make; patient files: no
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The file's text, refusing oversized, non-UTF-8 and empty files without a traceback."""
-    source = str(path)
+    source = display_name(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:

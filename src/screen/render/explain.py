@@ -11,6 +11,7 @@ from rich.tree import Tree
 
 from screen.explain import Step, explain
 from screen.reasons import reason
+from screen.render.safe import block, shown, text
 from screen.render.table import STATUS_STYLE, patient_heading, todo_view
 from screen.report import Report
 from screen.trace import Outcome
@@ -26,13 +27,13 @@ def explain_view(report: Report, only: Sequence[str] = (), every: bool = False) 
         return Group(*parts)
     wanted = {i.upper() for i in only}
     if wanted:
-        shown = [o for o in report.outcomes if o.criterion.id.upper() in wanted]
+        chosen = [o for o in report.outcomes if o.criterion.id.upper() in wanted]
     elif every:
-        shown = list(report.outcomes)
+        chosen = list(report.outcomes)
     else:
-        shown = [o for o in report.outcomes if o.status == "fail"]
-        shown += [o for o in report.outcomes if o.status == "unknown"]
-    parts += [criterion_view(outcome) for outcome in shown]
+        chosen = [o for o in report.outcomes if o.status == "fail"]
+        chosen += [o for o in report.outcomes if o.status == "unknown"]
+    parts += [criterion_view(outcome) for outcome in chosen]
     todo = todo_view(report)
     if todo is not None:
         parts += [Text(""), todo]
@@ -42,7 +43,7 @@ def explain_view(report: Report, only: Sequence[str] = (), every: bool = False) 
             parts.append(
                 Text.assemble(
                     ("Passed: ", "bold green"),
-                    " ".join(passed),
+                    shown(" ".join(passed)),
                     ("   (screen explain FILE --all shows every trace)", "dim"),
                 )
             )
@@ -53,17 +54,19 @@ def criterion_view(outcome: Outcome) -> RenderableType:
     criterion = outcome.criterion
     label, style = STATUS_STYLE[outcome.status]
     heading = Text.assemble(
-        (f"{criterion.id} ", "bold"),
-        (criterion.title, "bold"),
+        (f"{shown(criterion.id)} ", "bold"),
+        (shown(criterion.title), "bold"),
         f"  ({criterion.type})  ",
         (label, style),
     )
-    text = Padding(Text(criterion.text.strip(), style="italic dim"), (0, 0, 0, 2))
-    because = Padding(Text.assemble(("Reason: ", "bold"), reason(outcome.trace)), (0, 0, 0, 2))
+    protocol = Padding(block(criterion.text.strip(), "italic dim"), (0, 0, 0, 2))
+    because = Padding(
+        Text.assemble(("Reason: ", "bold"), shown(reason(outcome.trace))), (0, 0, 0, 2)
+    )
     root = explain(outcome)
     tree = Tree(_label(root), guide_style="dim")
     _grow(tree, root)
-    return Group(Text(""), heading, text, because, Padding(tree, (0, 0, 0, 2)))
+    return Group(Text(""), heading, protocol, because, Padding(tree, (0, 0, 0, 2)))
 
 
 def _grow(tree: Tree, step: Step) -> None:
@@ -74,10 +77,10 @@ def _grow(tree: Tree, step: Step) -> None:
 def _label(step: Step) -> RenderableType:
     mark, style = TRUTH_STYLE[step.truth]
     prefix = f"item #{step.item + 1}: " if step.item is not None else ""
-    line = Text.assemble((mark, style), "  ", (prefix, "bold"), step.rule)
-    found = Text.assemble(("    found: ", "dim"), step.found)
+    line = Text.assemble((mark, style), "  ", (prefix, "bold"), shown(step.rule))
+    found = Text.assemble(("    found: ", "dim"), shown(step.found))
     notes = [
-        Text(f"    → {note}" if note.startswith("needs") else f"    ⚠ {note}", style="yellow")
+        text(f"    → {note}" if note.startswith("needs") else f"    ⚠ {note}", "yellow")
         for note in step.notes
     ]
     return Group(line, found, *notes)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from screen.attrition import Attrition
 from screen.reasons import reason
+from screen.render.safe import shown, text
 from screen.report import Report
 
 if TYPE_CHECKING:
@@ -37,27 +38,27 @@ def verdict_text(report: Report) -> Text:
 def patient_heading(report: Report) -> RenderableType:
     """Who, from which file, as of when; the verdict; the criteria set (or the problems)."""
     heading = Text.assemble(
-        (report.patient_id or "(no patient_id)", "bold"),
-        f"  {report.source}",
+        (shown(report.patient_id) if report.patient_id else "(no patient_id)", "bold"),
+        f"  {shown(report.source)}",
         f"  as of {report.as_of}" if report.as_of else "",
     )
     verdict = Text.assemble("Verdict: ", verdict_text(report))
     if report.verdict == "error":
-        problems = Text("\n".join(f"  {p}" for p in report.problems))
+        problems = Text("\n".join(f"  {shown(p)}" for p in report.problems))
         return Group(heading, verdict, problems, Text(""))
     if report.failed:
-        verdict.append(f"  failed: {', '.join(report.failed)}", style="red")
+        verdict.append(f"  failed: {shown(', '.join(report.failed))}", style="red")
     if report.unknown:
-        verdict.append(f"  unknown: {', '.join(report.unknown)}", style="yellow")
+        verdict.append(f"  unknown: {shown(', '.join(report.unknown))}", style="yellow")
     stamp = report.criteria_set
-    criteria_line = Text(
-        f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", style="dim"
+    criteria_line = text(
+        f"Criteria: {stamp.id} ({stamp.version}) sha256 {stamp.sha256[:12]}", "dim"
     )
     parts: list[RenderableType] = [heading, verdict]
     if report.window_summary:
         style = "green" if report.eligible_from else "yellow"
-        parts.append(Text.assemble("When: ", (report.window_summary, style)))
-    parts.extend(Text(f"Warning: {w}", style="magenta") for w in report.warnings)
+        parts.append(Text.assemble("When: ", (shown(report.window_summary), style)))
+    parts.extend(text(f"Warning: {w}", "magenta") for w in report.warnings)
     return Group(*parts, criteria_line)
 
 
@@ -68,7 +69,7 @@ def todo_view(report: Report) -> RenderableType | None:
         return None
     return Group(
         Text("To collect (settles the unknown criteria):", style="bold yellow"),
-        *(Text(f"  • {item.sentence()}") for item in items),
+        *(text(f"  • {item.sentence()}") for item in items),
     )
 
 
@@ -85,10 +86,10 @@ def patient_view(report: Report) -> RenderableType:
         label, style = STATUS_STYLE[outcome.status]
         row_style = "" if outcome.status == "pass" else style.replace("bold ", "")
         table.add_row(
-            outcome.criterion.id,
-            outcome.criterion.title,
+            text(outcome.criterion.id),
+            text(outcome.criterion.title),
             Text(label, style=style),
-            Text(reason(outcome.trace), style=row_style if outcome.status != "pass" else "dim"),
+            text(reason(outcome.trace), row_style if outcome.status != "pass" else "dim"),
         )
     parts: list[RenderableType] = [patient_heading(report), table]
     todo = todo_view(report)
@@ -123,18 +124,18 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
     for row in rows:
         label, style = VERDICT_STYLE[row.verdict]
         cells: list[RenderableType] = [
-            row.patient_id or "-",
-            row.source,
+            text(row.patient_id or "-"),
+            text(row.source),
             Text(label, style=style),
-            " ".join(row.failed),
-            " ".join(row.unknown),
-            row.eligible_from or "",
-            row.eligible_until or "",
+            text(" ".join(row.failed)),
+            text(" ".join(row.unknown)),
+            text(row.eligible_from or ""),
+            text(row.eligible_until or ""),
         ]
         if with_problems:
             more = len(row.problems) - 1
             first = str(row.problems[0]) if row.problems else ""
-            cells.append(first + (f" (and {more} more)" if more > 0 else ""))
+            cells.append(text(first + (f" (and {more} more)" if more > 0 else "")))
         table.add_row(*cells)
     return Group(summary, table, Text(""), attrition_view(attrition))
 
@@ -155,8 +156,8 @@ def attrition_view(attrition: Attrition) -> RenderableType:
         totals = attrition.by_criterion[criterion.id]
         quiet = not (totals.failed or totals.unknown)
         table.add_row(
-            criterion.id,
-            criterion.title,
+            text(criterion.id),
+            text(criterion.title),
             str(totals.failed),
             str(totals.unknown),
             str(totals.failed_alone),
