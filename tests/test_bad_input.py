@@ -218,6 +218,10 @@ def test_missing_file_is_an_error(tmp_path: Path, criteria: Criteria) -> None:
             "prior_regimens:\n  - {agents: [docetaxel], setting: advanced, start: 2025-01-01, end: 2024-01-01}\n",
             "before start",
         ),
+        (
+            "birth_date: 1968-04-02\nage: 57\n",
+            "age 57 disagrees with birth_date 1968-04-02 (58 on the screening date 2026-11-20)",
+        ),
     ],
 )
 def test_inconsistent_records_are_errors(
@@ -263,3 +267,63 @@ def test_a_criteria_file_may_reuse_a_block_but_not_expand_an_alias_bomb() -> Non
     (problem,) = refused.value.problems
     assert problem.message == f"invalid YAML: more than {yamlio.CRITERIA_ALIASES} alias uses"
     assert problem.line == 1  # the anchored block: the composer shares one node for all uses
+
+
+def test_a_stated_age_that_agrees_with_the_birth_date_is_accepted(
+    tmp_path: Path, criteria: Criteria
+) -> None:
+    record = "patient_id: A\nscreening_date: 2026-11-20\nbirth_date: 1968-04-02\nage: 58\n"
+    assert _screen_text(tmp_path, criteria, record).verdict == "incomplete"
+
+
+@pytest.mark.parametrize(
+    ("record_patch", "field", "message"),
+    [
+        ("birth_date: 0001-01-01\n", "birth_date", "not plausible"),
+        ("screening_date: 9999-12-01\n", "screening_date", "not plausible"),
+        (
+            "labs: {platelets: {value: .inf, unit: 10*9/L, date: 2026-11-01}}\n",
+            "labs.platelets.value",
+            "finite",
+        ),
+        (
+            "labs: {platelets: {value: -1, unit: 10*9/L, date: 2026-11-01}}\n",
+            "labs.platelets.value",
+            "greater than or equal to 0",
+        ),
+        ("lvef: {percent: .nan, method: ECHO, date: 2026-11-01}\n", "lvef.percent", "finite"),
+        (
+            "anthracyclines: [{agent: epirubicin, cumulative_dose_mg_m2: 100000}]\n",
+            "anthracyclines[0].cumulative_dose_mg_m2",
+            "less than or equal to",
+        ),
+        ("ecog: -1\n", "ecog", "greater than or equal to 0"),
+        ("age: -1\n", "age", "greater than or equal to 0"),
+        ("life_expectancy_months: -1\n", "life_expectancy_months", "greater than or equal to 0"),
+        (
+            "blood_pressure: {systolic: 400, diastolic: 80, date: 2026-11-01}\n",
+            "blood_pressure.systolic",
+            "less than or equal to 300",
+        ),
+        (
+            "toxicities: [{term: rash, grade: 0, hematologic: false}]\n",
+            "toxicities[0].grade",
+            "greater than or equal to 1",
+        ),
+        (
+            "prior_regimens: [{agents: [], setting: advanced, start: 2025-01-01}]\n",
+            "prior_regimens[0].agents",
+            "at least 1",
+        ),
+        ("breast_cancer: {her2: {ihc: 3}}\n", "breast_cancer.her2.ihc", "'0', '1+', '2+' or '3+'"),
+    ],
+)
+def test_implausible_values_are_errors_naming_the_field(
+    tmp_path: Path, criteria: Criteria, record_patch: str, field: str, message: str
+) -> None:
+    """The record model's bounds: every quantity finite and plausible, every date 1900-2199."""
+    report = _screen_text(tmp_path, criteria, "patient_id: A\n" + record_patch)
+    assert report.verdict == "error"
+    assert any(p.field == field and message in p.message for p in report.problems), [
+        str(p) for p in report.problems
+    ]

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from screen import yamlio
+from screen.dates import completed_years
 from screen.errors import InputError, Problem, dotted_path
 from screen.paths import display_name
 from screen.patient import Patient
@@ -93,9 +94,11 @@ def validate_patient(
     except ValidationError as exc:
         raise InputError(problems_from(exc, data, text, source, Patient)) from None
     screening = as_of or patient.screening_date or today
-    findings = list(_late_dates(patient, screening)) + list(
-        _bad_units(patient, criteria.vocabulary)
-    )
+    findings = [
+        *_late_dates(patient, screening),
+        *_bad_units(patient, criteria.vocabulary),
+        *_age_disagrees(patient, screening),
+    ]
     if findings:
         raise InputError(
             [
@@ -125,6 +128,20 @@ def _late_dates(
                         (*loc, name, index),
                         f"date {item} is after the screening date {screening}",
                     )
+
+
+def _age_disagrees(
+    patient: Patient, screening: datetime.date
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """A stated age and a birth date that disagree on the screening date: which is right?"""
+    if patient.birth_date is not None and patient.age is not None:
+        years = completed_years(patient.birth_date, screening)
+        if years != patient.age:
+            yield (
+                ("age",),
+                f"age {patient.age} disagrees with birth_date {patient.birth_date}"
+                f" ({years} on the screening date {screening})",
+            )
 
 
 def _bad_units(
