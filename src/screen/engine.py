@@ -84,7 +84,11 @@ class Context:
 
 def _leaf(node: Any, scope: Any) -> Hashable:
     """The fact "this node holds for this item": used where the value behind it cannot be
-    enumerated (a missing number or date); each such node is free, which errs to unknown."""
+    enumerated (a missing number or date); each such node is free, which errs to unknown.
+    An item that is a bare value (a null in a list of dates) has no identity of its own:
+    its fact is never shared, so no completion assumes it (it stays unknown)."""
+    if scope is None or not hasattr(scope, "__dict__"):
+        return ("leaf", id(node), object())
     return ("leaf", id(node), id(scope))
 
 
