@@ -73,12 +73,18 @@ class Context:
     selected: dict[tuple[int, datetime.date, int, str], Any] = field(default_factory=dict)
     facts: dict[Hashable, tuple[Any, ...]] = field(default_factory=dict)
     assume: dict[Hashable, Any] | None = None
+    met_again: list[Hashable] = field(default_factory=list)
+    unrecognized: list[str] = field(default_factory=list)
 
     def unknown(self, fact: Hashable, could_be: tuple[Any, ...] = YES_NO) -> Any:
-        """An unknown fact: the value assumed for it in a completion, else None (unknown)."""
+        """An unknown fact: the value assumed for it in a completion, else None (unknown).
+        A fact met a second time is noted: only then can Kleene fall short."""
         if self.assume is not None:
             return self.assume.get(fact)
-        self.facts.setdefault(fact, could_be)
+        if fact in self.facts:
+            self.met_again.append(fact)
+        else:
+            self.facts[fact] = could_be
         return None
 
 
@@ -101,17 +107,25 @@ def evaluate(
     outcomes = []
     for criterion in criteria:
         trace = evaluate_criterion(criterion.logic, record, context)
-        outcomes.append(Outcome(criterion, status_of(criterion.type, trace.truth), trace))
+        outcome = Outcome(criterion, status_of(criterion.type, trace.truth), trace)
+        if context.unrecognized:
+            outcome.unrecognized = tuple(dict.fromkeys(context.unrecognized))
+        outcomes.append(outcome)
     return outcomes
 
 
 def evaluate_criterion(logic: Any, record: Any, context: Context) -> Trace:
     """A criterion's trace: Kleene first; an unknown result is then decided whichever way
-    its unknown facts turn out, when they all lead to one outcome."""
-    facts: dict[Hashable, tuple[Any, ...]] = {}
-    trace = evaluate_node(logic, record, replace(context, facts=facts, assume=None))
-    if trace.truth is None and facts:
-        _settle(trace, logic, record, context, facts)
+    its unknown facts turn out, when they all lead to one outcome.
+
+    Kleene is already exact when no unknown fact is met twice (each unknown stands at one
+    place in the logic), so the completions are tried only when one is."""
+    context.facts.clear()
+    context.met_again.clear()
+    context.unrecognized.clear()
+    trace = evaluate_node(logic, record, context)
+    if trace.truth is None and context.met_again:
+        _settle(trace, logic, record, context, dict(context.facts))
     return trace
 
 
@@ -142,7 +156,13 @@ def _settle(
         if values in tried:
             continue
         tried.add(values)
-        assumed = replace(context, facts={}, assume=dict(zip(keys, values, strict=True)))
+        assumed = replace(
+            context,
+            facts={},
+            met_again=[],
+            unrecognized=[],
+            assume=dict(zip(keys, values, strict=True)),
+        )
         _agree(trace, evaluate_node(logic, record, assumed), seen)
         if seen[id(trace)] is _MIXED:
             return  # two completions disagree: the criterion really is unknown
@@ -293,6 +313,8 @@ def _compare(node: Compare, scope: Any, context: Context) -> Trace:
         return Trace(node, compare(value, node.op, node.value), FieldValue(node.field, value))
     agent = get(scope, node.factor.key)
     factor = None if agent is None else context.vocabulary.factor(node.factor.table, agent)
+    if factor is None and agent is not None and context.vocabulary.resolve(agent) is None:
+        context.unrecognized.append(agent)
     scaled = None if value is None or factor is None else factor.apply(Decimal(str(value)))
     evidence = FieldValue(node.field, value, factor, scaled, agent)
     if scaled is None:
@@ -327,6 +349,7 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
     truth: Truth = True if matched else (None if unrecognized else False)
     suggestions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if unrecognized:
+        context.unrecognized.extend(unrecognized)
         suggestions = tuple((n, tuple(vocabulary.closest_names(n))) for n in unrecognized)
         if truth is None:  # what each unknown name is: one fact per name and question
             question = ("is", *node.is_) if node.is_ is not None else ("class", node.has_class)
@@ -463,7 +486,8 @@ def _select(
     reading in the window was not admitted, and whether perhaps none is admissible. Undated
     readings and readings without a value are not evidence."""
     latest = max((o.date for o in series if o.date is not None), default=None)
-    neutral = replace(context, facts={}, assume=None)  # admissibility is not a completion
+    # Which readings may count is worked out once, never under a completion's assumptions.
+    neutral = context if context.assume is None else replace(context, assume=None, facts={})
     sure: list[tuple[Any, Trace | None]] = []
     maybe: list[tuple[Any, Trace | None]] = []
     refused = None
@@ -571,6 +595,8 @@ def _sum(node: Sum, scope: Any, context: Context) -> Trace:
             agent = get(item, node.factor.key)
             name = "" if agent is None else str(agent)
             factor = None if agent is None else context.vocabulary.factor(node.factor.table, name)
+            if factor is None and agent is not None and context.vocabulary.resolve(name) is None:
+                context.unrecognized.append(name)
         terms.append(Term(index, name, amount, factor, counted))
         if factor is None or amount is None:
             bounded = False  # an agent without a factor, or a dose not recorded: no upper bound

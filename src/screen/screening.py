@@ -76,7 +76,7 @@ def data_warnings(
     """Data problems that did not stop the screening, each where it stands in the file."""
     vocabulary = criteria.vocabulary
     found = []
-    for name, readers in unrecognized_names(outcomes, vocabulary).items():
+    for name, readers in unrecognized_names(outcomes).items():
         close = vocabulary.closest_names(name)
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         path = path_of(data, name)

@@ -144,6 +144,7 @@ class Outcome:
     criterion: Any
     status: Status
     trace: Trace
+    unrecognized: tuple[str, ...] = ()  # drug names the criterion could not classify
 
 
 def status_of(kind: str, truth: Truth) -> Status:
