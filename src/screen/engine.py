@@ -120,9 +120,11 @@ def evaluate_criterion(logic: Any, record: Any, context: Context) -> Trace:
 
     Kleene is already exact when no unknown fact is met twice (each unknown stands at one
     place in the logic), so the completions are tried only when one is."""
-    context.facts.clear()
-    context.met_again.clear()
-    context.unrecognized.clear()
+    if context.facts:
+        context.facts.clear()
+        context.met_again.clear()
+    if context.unrecognized:
+        context.unrecognized.clear()
     trace = evaluate_node(logic, record, context)
     if trace.truth is None and context.met_again:
         _settle(trace, logic, record, context, dict(context.facts))
@@ -397,12 +399,16 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             not_admitted=refused,
         )
         return Trace(node, context.unknown(_leaf(node, scope)), evidence)
+    if len(candidates) == 1 and not maybe_none:  # the usual case: one reading counts
+        observation, where = candidates[0]
+        return _reading(node, observation, where, start, context, (len(series), latest))
     readings = [
         _reading(node, observation, where, start, context, (len(series), latest))
         for observation, where in candidates
     ]
-    if not maybe_none and all(r.truth is readings[0].truth for r in readings):
-        return readings[0]  # one reading, or several that lead to one outcome
+    first = readings[0]
+    if not maybe_none and (len(readings) == 1 or all(r.truth is first.truth for r in readings)):
+        return first  # one reading, or several that lead to one outcome
     # Readings that may count lead to different outcomes: which one counts is a fact, the
     # same for every node reading this series (AST > 100 and AST > 200 pick one reading).
     choices = tuple(range(len(readings))) + ((None,) if maybe_none else ())
@@ -485,27 +491,34 @@ def _select(
     (an unrecorded method) dated on or after it. Also: the latest date recorded at all, why a
     reading in the window was not admitted, and whether perhaps none is admissible. Undated
     readings and readings without a value are not evidence."""
-    latest = max((o.date for o in series if o.date is not None), default=None)
     # Which readings may count is worked out once, never under a completion's assumptions.
     neutral = context if context.assume is None else replace(context, assume=None, facts={})
+    of, where_node, as_of = node.of, node.where, context.as_of
+    latest = best = None
     sure: list[tuple[Any, Trace | None]] = []
     maybe: list[tuple[Any, Trace | None]] = []
     refused = None
     for observation in series:
         day = observation.date
-        if day is None or getattr(observation, node.of) is None:
+        if day is None:
             continue
-        if not start <= day <= context.as_of:
+        if latest is None or day > latest:
+            latest = day
+        if day < start or day > as_of or getattr(observation, of) is None:
             continue
-        where = None if node.where is None else evaluate_node(node.where, observation, neutral)
+        where = None if where_node is None else evaluate_node(where_node, observation, neutral)
         admitted = True if where is None else where.truth
-        if admitted is False:
+        if admitted is None:
+            maybe.append((observation, where))
+        elif not admitted:
             refused = refused or _attribute(observation, "method") or "not admissible"
-            continue
-        (sure if admitted else maybe).append((observation, where))
-    best = max((o.date for o, _ in sure), default=None)
-    candidates = [c for c in sure if c[0].date == best]
-    candidates += [c for c in maybe if best is None or c[0].date >= best]
+        elif best is None or day > best:
+            best, sure = day, [(observation, where)]
+        elif day == best:
+            sure.append((observation, where))
+    candidates = sure
+    if maybe:
+        candidates = sure + [c for c in maybe if best is None or c[0].date >= best]
     return candidates, latest, refused, best is None and bool(candidates)
 
 

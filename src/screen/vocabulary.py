@@ -55,6 +55,7 @@ class Vocabulary:
     _resolved: dict[str, Resolved | None] = field(default_factory=dict, repr=False)
     _targets: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict, repr=False)
     _codes: dict[str, str] = field(default_factory=dict, repr=False)
+    _last_read: tuple[Any, Any] | None = field(default=None, repr=False)
 
     @classmethod
     def from_criteria(cls, criteria: CriteriaSet) -> Vocabulary:
@@ -83,12 +84,18 @@ class Vocabulary:
     key = staticmethod(drug_key)
 
     def read_entries(self, record: Any) -> Any:
-        """The record with its lists read as the criteria declare (see screen.entries)."""
+        """The record with its lists read as the criteria declare (see screen.entries);
+        the last record's reading is remembered (its criteria and its window ask for it)."""
         if not self.entry_readings:
             return record
+        last = self._last_read
+        if last is not None and last[0] is record:
+            return last[1]
         from screen.entries import read_entries
 
-        return read_entries(record, self)
+        read = read_entries(record, self)
+        self._last_read = (record, read)
+        return read
 
     def resolve(self, recorded: str) -> Resolved | None:
         """The generics and classes of a recorded name, or None when it is not known.
