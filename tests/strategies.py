@@ -14,7 +14,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from screen.load import Criteria
-from screen.patient import Patient
 
 SCREENING = datetime.date(2026, 11, 20)
 UNKNOWN_WORDS = ["Zorblatin", "other", "Herceptn", "unknown agent"]
@@ -22,14 +21,14 @@ UNKNOWN_WORDS = ["Zorblatin", "other", "Herceptn", "unknown agent"]
 
 def records(criteria: Criteria) -> st.SearchStrategy[dict[str, Any]]:
     """Schema-valid-shaped records (some still invalid, e.g. an end before a start)."""
-    schema = Patient.model_json_schema()
+    schema = criteria.record.model_json_schema()
     return _object(_context(criteria, schema), schema, path=()).map(_repair)
 
 
 def variations(criteria: Criteria, base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     """`base` (say, the eligible example) with up to three of its fields generated anew:
     near-eligible records, where the interesting boundaries are."""
-    schema = Patient.model_json_schema()
+    schema = criteria.record.model_json_schema()
     context = _context(criteria, schema)
     fields = [k for k in schema["properties"] if k not in ("patient_id", "screening_date")]
 

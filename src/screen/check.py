@@ -8,7 +8,7 @@ fit its analyte. Each problem carries the path into the criteria document for it
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,6 +21,7 @@ from screen.rules import (
     Count,
     CriteriaSet,
     Drug,
+    EquivalenceTable,
     Exists,
     Factor,
     Latest,
@@ -29,7 +30,9 @@ from screen.rules import (
     Sum,
     Window,
 )
+from screen.rules import Vocabulary as RulesVocabulary
 from screen.schema import FieldType, PathError, did_you_mean, resolve
+from screen.sources import Catalog
 from screen.vocabulary import Vocabulary, drug_key
 
 Loc = tuple[str | int, ...]
@@ -37,10 +40,23 @@ Finding = tuple[Loc, str]
 
 
 def check_criteria(
-    criteria: CriteriaSet, vocabulary: Vocabulary, record: type[BaseModel]
+    criteria: CriteriaSet, catalog: Catalog, vocabulary: Vocabulary, record: type[BaseModel]
 ) -> list[Finding]:
     """Every problem of the criteria set, each with its location in the document."""
-    findings = list(_check_vocabulary(criteria))
+    shared = {e.name for e in catalog.vocabulary.drugs} - {
+        e.name for e in (criteria.vocabulary.drugs if criteria.vocabulary else [])
+    }
+    findings: list[Finding] = []
+    if criteria.vocabulary is not None:
+        findings += check_vocabulary(
+            criteria.vocabulary, criteria.equivalences, catalog.vocabulary.classes, shared
+        )
+    codes = {a.unit for a in catalog.analytes.values()} | {
+        unit for a in catalog.analytes.values() for unit in a.accepts
+    }
+    for alias, code in criteria.unit_aliases.items():
+        if code not in codes:
+            findings.append((("unit_aliases", alias), f"{code!r} is not a unit of any analyte"))
     seen: dict[str, int] = {}
     root = FieldType("model", model=record)
     for index, criterion in enumerate(criteria.criteria):
@@ -53,21 +69,21 @@ def check_criteria(
                 )
             )
         seen.setdefault(criterion.id, index)
-        checker = _NodeChecker(criteria, vocabulary)
+        checker = _NodeChecker(catalog, vocabulary)
         checker.check(criterion.logic, root, (*loc, "logic"))
         findings.extend(checker.findings)
-    findings.extend(_check_entries(criteria, vocabulary, root))
+    findings.extend(_check_entries(criteria, catalog, vocabulary, root))
     return findings
 
 
 def _check_entries(
-    criteria: CriteriaSet, vocabulary: Vocabulary, root: FieldType
+    criteria: CriteriaSet, catalog: Catalog, vocabulary: Vocabulary, root: FieldType
 ) -> Iterator[Finding]:
     """An `entries` declaration names a list of the record, fields of its entries, classes."""
-    classes = set(criteria.vocabulary.classes)
+    classes = set(catalog.vocabulary.classes)
     for path, reading in criteria.entries.items():
         loc: Loc = ("entries", path)
-        checker = _NodeChecker(criteria, vocabulary)
+        checker = _NodeChecker(catalog, vocabulary)
         item = checker.items(root, path, loc)
         if item is not None:
             if reading.drugs is not None:
@@ -80,41 +96,50 @@ def _check_entries(
                 yield (*loc, "set_aside"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}"
 
 
-def _check_vocabulary(criteria: CriteriaSet) -> Iterator[Finding]:
-    classes = set(criteria.vocabulary.classes)
-    names = {entry.name for entry in criteria.vocabulary.drugs}
+def check_vocabulary(
+    vocabulary: RulesVocabulary,
+    equivalences: dict[str, EquivalenceTable],
+    known_classes: Iterable[str] = (),
+    known_drugs: Iterable[str] = (),
+) -> list[Finding]:
+    """A vocabulary's own problems (a shared file's, or a criteria file's additions to the
+    shared ones): unknown classes, parts of a combination, a name given to two drugs."""
+    findings: list[Finding] = []
+    classes = set(vocabulary.classes) | set(known_classes)
+    names = {entry.name for entry in vocabulary.drugs} | set(known_drugs)
     owner: dict[str, str] = {}
-    for index, entry in enumerate(criteria.vocabulary.drugs):
+    for index, entry in enumerate(vocabulary.drugs):
         loc: Loc = ("vocabulary", "drugs", index)
         for cls in entry.classes:
             if cls not in classes:
-                yield (*loc, "classes"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}"
+                findings.append(
+                    ((*loc, "classes"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}")
+                )
         for part in entry.contains:
             if part not in names:
-                yield (*loc, "contains"), f"{part!r} is not a drug of the vocabulary"
+                findings.append(((*loc, "contains"), f"{part!r} is not a drug of the vocabulary"))
         for name in (entry.name, *entry.synonyms):
             key = drug_key(name)
             if key in owner and owner[key] != entry.name:
-                yield loc, f"the name {name!r} is given to both {owner[key]!r} and {entry.name!r}"
+                findings.append(
+                    (loc, f"the name {name!r} is given to both {owner[key]!r} and {entry.name!r}")
+                )
             owner.setdefault(key, entry.name)
-    for table_name, table in criteria.equivalences.items():
+    for table_name, table in equivalences.items():
         for agent in table.factors:
             if agent not in names:
-                yield (
-                    ("equivalences", table_name, "factors", agent),
-                    f"{agent!r} is not a drug of the vocabulary",
+                findings.append(
+                    (
+                        ("equivalences", table_name, "factors", agent),
+                        f"{agent!r} is not a drug of the vocabulary",
+                    )
                 )
-    codes = {a.unit for a in criteria.analytes.values()} | {
-        unit for a in criteria.analytes.values() for unit in a.accepts
-    }
-    for alias, code in criteria.unit_aliases.items():
-        if code not in codes:
-            yield ("unit_aliases", alias), f"{code!r} is not a unit of any analyte"
+    return findings
 
 
 class _NodeChecker:
-    def __init__(self, criteria: CriteriaSet, vocabulary: Vocabulary) -> None:
-        self.criteria = criteria
+    def __init__(self, catalog: Catalog, vocabulary: Vocabulary) -> None:
+        self.catalog = catalog
         self.vocabulary = vocabulary
         self.findings: list[Finding] = []
 
@@ -249,15 +274,15 @@ class _NodeChecker:
             self.expect_scalar(named, (str,), (*loc, "drug"), node.drug)
         for name in node.is_ or []:
             if self.vocabulary.resolve(name) is None:
-                hint = did_you_mean(name, [e.name for e in self.criteria.vocabulary.drugs])
+                hint = did_you_mean(name, [e.name for e in self.catalog.vocabulary.drugs])
                 self.problem((*loc, "is"), f"{name!r} is not a drug of the vocabulary{hint}")
-        if node.has_class is not None and node.has_class not in self.criteria.vocabulary.classes:
-            hint = did_you_mean(node.has_class, self.criteria.vocabulary.classes)
+        if node.has_class is not None and node.has_class not in self.catalog.vocabulary.classes:
+            hint = did_you_mean(node.has_class, self.catalog.vocabulary.classes)
             self.problem((*loc, "has_class"), f"unknown drug class {node.has_class!r}{hint}")
 
     def factor(self, factor: Factor, scope: FieldType, loc: Loc) -> None:
-        if factor.table not in self.criteria.equivalences:
-            hint = did_you_mean(factor.table, self.criteria.equivalences)
+        if factor.table not in self.catalog.equivalences:
+            hint = did_you_mean(factor.table, self.catalog.equivalences)
             self.problem((*loc, "table"), f"no equivalence table {factor.table!r}{hint}")
         self.expect_scalar(
             self.field(scope, factor.key, (*loc, "key")), (str,), (*loc, "key"), factor.key

@@ -439,8 +439,10 @@ def list_criteria(
         kinds = [c.type for c in rules.criteria]
         _say(
             f"{check_file}: OK, {len(kinds)} criteria ({kinds.count('inclusion')} inclusion,"
-            f" {kinds.count('exclusion')} exclusion), {len(rules.vocabulary.drugs)} drugs,"
-            f" {len(rules.equivalences)} equivalence tables, {len(rules.analytes)} analytes",
+            f" {kinds.count('exclusion')} exclusion), {len(checked.catalog.dictionary.fields)}"
+            f" record fields, {len(checked.catalog.vocabulary.drugs)} drugs,"
+            f" {len(checked.catalog.equivalences)} equivalence tables,"
+            f" {len(checked.catalog.analytes)} analytes",
             err=False,
         )
         raise typer.Exit(0)

@@ -10,19 +10,18 @@ import datetime
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from screen import yamlio
-from screen.dates import completed_years
 from screen.errors import InputError, Problem, dotted_path
+from screen.model import age_disagreements, record_model
 from screen.paths import display_name
-from screen.patient import Patient
 from screen.rules import CriteriaSet
 from screen.schema import FieldType, PathError, did_you_mean, model_fields, resolve
+from screen.sources import Catalog, bundled_path, catalog_of, problems_at
 from screen.vocabulary import Vocabulary
 
 BUNDLED_NAME = "precious.yaml"
@@ -30,24 +29,25 @@ BUNDLED_NAME = "precious.yaml"
 
 @dataclass(frozen=True, slots=True)
 class Criteria:
-    """A checked criteria set, ready to evaluate many patients."""
+    """A checked criteria set, ready to evaluate many patients: its rules, what it reads
+    (dictionaries and vocabularies, merged), the record model built from its dictionaries."""
 
     rules: CriteriaSet
     vocabulary: Vocabulary
     source: str
     sha256: str
+    catalog: Catalog
+    record: type[BaseModel]
 
 
 def bundled_criteria_path() -> Path:
     """The PRECIOUS set: inside the installed package, or in criteria/ of a checkout."""
-    packaged = resources.files("screen") / "criteria" / BUNDLED_NAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "criteria" / BUNDLED_NAME
+    return bundled_path(BUNDLED_NAME)
 
 
 def load_criteria(path: Path | None = None) -> Criteria:
-    """Read, validate and statically check a criteria file; InputError lists every problem."""
+    """Read, validate and statically check a criteria file and what it uses; InputError
+    lists every problem."""
     from screen.check import check_criteria
 
     path = path or bundled_criteria_path()
@@ -58,22 +58,19 @@ def load_criteria(path: Path | None = None) -> Criteria:
         rules = CriteriaSet.model_validate(data)
     except ValidationError as exc:
         raise InputError(problems_from(exc, data, text, source, CriteriaSet)) from None
-    vocabulary = Vocabulary.from_criteria(rules)
-    findings = check_criteria(rules, vocabulary, Patient)
+    catalog = catalog_of(rules, path)
+    record = record_model(catalog.dictionary)
+    vocabulary = Vocabulary.from_catalog(catalog, rules.entries)
+    findings = check_criteria(rules, catalog, vocabulary, record)
     if findings:
-        raise InputError(
-            [
-                Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc))
-                for loc, message in findings
-            ]
-        )
+        raise InputError(problems_at(findings, text, source))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Criteria(rules, vocabulary, source, digest)
+    return Criteria(rules, vocabulary, source, digest, catalog, record)
 
 
 def load_patient(
     path: Path, criteria: Criteria, as_of: datetime.date | None, today: datetime.date
-) -> tuple[Patient, datetime.date]:
+) -> tuple[Any, datetime.date]:
     """The validated record and the date to screen it on (--as-of, screening_date, today)."""
     source = display_name(path)
     text = yamlio.read_text(path)
@@ -88,16 +85,16 @@ def validate_patient(
     criteria: Criteria,
     as_of: datetime.date | None,
     today: datetime.date,
-) -> tuple[Patient, datetime.date]:
+) -> tuple[Any, datetime.date]:
     try:
-        patient = Patient.model_validate(data)
+        patient = criteria.record.model_validate(data)
     except ValidationError as exc:
-        raise InputError(problems_from(exc, data, text, source, Patient)) from None
-    screening = as_of or patient.screening_date or today
+        raise InputError(problems_from(exc, data, text, source, criteria.record)) from None
+    screening = as_of or getattr(patient, "screening_date", None) or today
     findings = [
         *_late_dates(patient, screening),
-        *_bad_units(patient, criteria.vocabulary),
-        *_age_disagrees(patient, screening),
+        *_bad_units(patient, criteria),
+        *age_disagreements(patient, criteria.catalog.dictionary, screening),
     ]
     if findings:
         raise InputError(
@@ -130,31 +127,18 @@ def _late_dates(
                     )
 
 
-def _age_disagrees(
-    patient: Patient, screening: datetime.date
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """A stated age and a birth date that disagree on the screening date: which is right?"""
-    if patient.birth_date is not None and patient.age is not None:
-        years = completed_years(patient.birth_date, screening)
-        if years != patient.age:
-            yield (
-                ("age",),
-                f"age {patient.age} disagrees with birth_date {patient.birth_date}"
-                f" ({years} on the screening date {screening})",
-            )
-
-
 def _bad_units(
-    patient: Patient, vocabulary: Vocabulary
+    patient: BaseModel, criteria: Criteria
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """A lab unit the criteria do not accept for that analyte is invalid input."""
-    if patient.labs is None:
-        return
-    for analyte in type(patient.labs).model_fields:
-        results = getattr(patient.labs, analyte)
+    """A unit the dictionary does not accept for that quantity is invalid input."""
+    vocabulary = criteria.vocabulary
+    for spec in criteria.catalog.dictionary.quantities():
+        if not _top_level_group(spec, criteria):
+            continue
+        results = _value_at(patient, spec.path)
         if results is None:
             continue
-        accepted = vocabulary.accepted_units(analyte)
+        accepted = vocabulary.accepted_units(spec.name)
         if accepted is None:
             continue
         series = results if isinstance(results, list) else [results]
@@ -163,15 +147,31 @@ def _bad_units(
                 continue
             code = vocabulary.ucum(result.unit)
             if code not in accepted:
-                loc: tuple[str | int, ...] = (
-                    ("labs", analyte, index, "unit")
-                    if isinstance(results, list)
-                    else ("labs", analyte, "unit")
-                )
+                steps: tuple[str | int, ...] = tuple(spec.path.split("."))
+                loc = (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
                 yield (
                     loc,
-                    f"unit {result.unit!r} is not a unit of {analyte} (accepted: {', '.join(accepted)})",
+                    f"unit {result.unit!r} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
                 )
+
+
+def _top_level_group(spec: Any, criteria: Criteria) -> bool:
+    """Quantities inside list entries are checked with their entries (not yet: none exist)."""
+    fields = criteria.catalog.dictionary.fields
+    parent = spec.parent
+    while parent:
+        if fields[parent].type == "list":
+            return False
+        parent = parent.rsplit(".", 1)[0] if "." in parent else ""
+    return True
+
+
+def _value_at(record: Any, path: str) -> Any:
+    for step in path.split("."):
+        record = getattr(record, step, None)
+        if record is None:
+            return None
+    return record
 
 
 def problems_from(

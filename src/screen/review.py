@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from screen.describe import describe_criterion
+from screen.dictionary import field_kind, field_values
 from screen.load import Criteria
 from screen.reasons import num
 from screen.rules import Conversion, Criterion
@@ -45,7 +46,12 @@ def review_markdown(criteria: Criteria, only: Sequence[str] = ()) -> str:
             for criterion in group:
                 lines += _criterion(criterion)
     if not wanted:
-        lines += _vocabulary(criteria) + _equivalences(criteria) + _analytes(criteria)
+        lines += (
+            _fields(criteria)
+            + _vocabulary(criteria)
+            + _equivalences(criteria)
+            + _analytes(criteria)
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -79,7 +85,7 @@ def _separated(quoted: list[str]) -> list[str]:
 
 
 def _vocabulary(criteria: Criteria) -> list[str]:
-    drugs = criteria.rules.vocabulary.drugs
+    drugs = criteria.catalog.vocabulary.drugs
     lines = [
         "## Drug vocabulary",
         "",
@@ -96,7 +102,7 @@ def _vocabulary(criteria: Criteria) -> list[str]:
             f"contains {', '.join(drug.contains)}" if drug.contains else "-"
         )
         lines.append(f"| {drug.name} | {classes} | {', '.join(drug.synonyms) or '-'} |")
-    forms = criteria.rules.vocabulary.salt_forms
+    forms = criteria.catalog.vocabulary.salt_forms
     if forms:
         lines += [
             "",
@@ -121,7 +127,7 @@ def _vocabulary(criteria: Criteria) -> list[str]:
 
 def _equivalences(criteria: Criteria) -> list[str]:
     lines: list[str] = []
-    for name, table in criteria.rules.equivalences.items():
+    for name, table in criteria.catalog.equivalences.items():
         lines += [
             f"## Equivalence table: {name}",
             "",
@@ -147,15 +153,35 @@ def _analytes(criteria: Criteria) -> list[str]:
         "| analyte | unit | also accepted |",
         "|---|---|---|",
     ]
-    for name, analyte in criteria.rules.analytes.items():
+    for name, analyte in criteria.catalog.analytes.items():
         accepted = ", ".join(
             f"{unit} ({conversion})" for unit, conversion in analyte.accepts.items()
         )
         lines.append(f"| {name} | {analyte.unit} | {accepted or '-'} |")
-    aliases = criteria.rules.unit_aliases
+    aliases = criteria.catalog.unit_aliases
     if aliases:
         spelled = ", ".join(f"`{alias}` = `{code}`" for alias, code in aliases.items())
         lines += ["", f"Other spellings read as UCUM codes: {spelled}."]
+    return [*lines, ""]
+
+
+def _fields(criteria: Criteria) -> list[str]:
+    """The record's fields, from the data dictionaries the criteria set reads."""
+    dictionary = criteria.catalog.dictionary
+    lines = [
+        "## Record fields",
+        "",
+        "From the data dictionaries "
+        + ", ".join(f"`{name}`" for name, _ in dictionary.sources)
+        + ". Absent or null means not assessed; only required fields must be given.",
+        "",
+        "| field | type | values | description |",
+        "|---|---|---|---|",
+    ]
+    for spec in dictionary.fields.values():
+        lines.append(
+            f"| `{spec.path}` | {field_kind(spec)} | {field_values(spec)} | {spec.description} |"
+        )
     return [*lines, ""]
 
 

@@ -275,8 +275,8 @@ class Vocabulary(Rule):
     """Drug classes and names. `salt_forms` are the words that name a salt or hydrate form of
     a generic (hydrochloride, 塩酸塩): a known name with one of them names that generic."""
 
-    classes: list[str]
-    drugs: list[DrugEntry]
+    classes: list[str] = Field(default_factory=list)
+    drugs: list[DrugEntry] = Field(default_factory=list)
     salt_forms: list[str] = Field(default_factory=list)
 
 
@@ -350,11 +350,28 @@ class CriteriaIdentity(Rule):
     source: str | None = None
 
 
+class Uses(Rule):
+    """The data dictionaries (the record's fields) and shared vocabularies (drug names,
+    equivalence tables) a criteria set reads: a bundled name (`core`, `drugs`) or a path
+    relative to the criteria file."""
+
+    dictionaries: list[str] = Field(default_factory=lambda: ["core"])
+    vocabularies: list[str] = Field(default_factory=list)
+
+
+class VocabularyFile(Rule):
+    """A shared vocabulary file: drug classes and names, and equivalence tables."""
+
+    vocabulary: Vocabulary
+    equivalences: dict[str, EquivalenceTable] = Field(default_factory=dict)
+
+
 class CriteriaSet(Rule):
-    """A whole criteria file: identity, vocabulary, tables and the criteria themselves."""
+    """A whole criteria file: identity, what it uses, its own additions and the criteria."""
 
     criteria_set: CriteriaIdentity
-    vocabulary: Vocabulary
+    uses: Uses = Field(default_factory=Uses)
+    vocabulary: Vocabulary | None = None
     equivalences: dict[str, EquivalenceTable] = Field(default_factory=dict)
     analytes: dict[str, Analyte] = Field(default_factory=dict)
     unit_aliases: dict[str, str] = Field(default_factory=dict)

@@ -1,7 +1,8 @@
-"""Drug names, equivalence factors and analyte units, as lookups built from criteria data.
+"""Drug names, equivalence factors and analyte units, as lookups built from the data a
+criteria set reads (its dictionaries, shared vocabularies and own additions).
 
-Nothing here names a drug or a unit: every fact comes from the criteria file, so another
-trial's vocabulary works unchanged.
+Nothing here names a drug or a unit: every fact comes from data, so another trial's
+vocabulary works unchanged.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from screen.rules import Analyte, Conversion, CriteriaSet, EntryReading
+from screen.rules import Analyte, Conversion, EntryReading
+
+if TYPE_CHECKING:
+    from screen.sources import Catalog
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACE = re.compile(r"\s+")
@@ -58,27 +62,28 @@ class Vocabulary:
     _last_read: tuple[Any, Any] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_criteria(cls, criteria: CriteriaSet) -> Vocabulary:
+    def from_catalog(cls, catalog: Catalog, entries: dict[str, EntryReading]) -> Vocabulary:
+        """The lookups of a criteria set: its merged drugs, tables, analytes and units."""
         vocabulary = cls()
-        entries = criteria.vocabulary.drugs
-        for entry in entries:
+        drugs = catalog.vocabulary.drugs
+        for entry in drugs:
             vocabulary.classes_by_generic[entry.name] = frozenset(entry.classes)
-        for entry in entries:
+        for entry in drugs:
             generics = tuple(entry.contains) or (entry.name,)
             for name in (entry.name, *entry.synonyms):
                 vocabulary.generic_by_key[drug_key(name)] = generics
                 vocabulary.known_names[drug_key(name)] = name
-        forms = {drug_key(form) for form in criteria.vocabulary.salt_forms}
+        forms = {drug_key(form) for form in catalog.vocabulary.salt_forms}
         vocabulary.salt_forms = tuple(sorted(forms - {""}, key=len, reverse=True))
-        for table_name, table in criteria.equivalences.items():
+        for table_name, table in catalog.equivalences.items():
             vocabulary.factors[table_name] = dict(table.factors)
-        vocabulary.analytes = dict(criteria.analytes)
-        for analyte in criteria.analytes.values():
+        vocabulary.analytes = dict(catalog.analytes)
+        for analyte in catalog.analytes.values():
             for code in (analyte.unit, *analyte.accepts):
                 vocabulary.unit_by_alias[unit_key(code)] = code
-        for alias, code in criteria.unit_aliases.items():
+        for alias, code in catalog.unit_aliases.items():
             vocabulary.unit_by_alias[unit_key(alias)] = code
-        vocabulary.entry_readings = dict(criteria.entries)
+        vocabulary.entry_readings = dict(entries)
         return vocabulary
 
     key = staticmethod(drug_key)

@@ -1,0 +1,229 @@
+"""The record as data: data dictionaries (core + a trial's extensions) loaded and merged.
+
+A dictionary lists every field of the patient record as a row, as REDCap's data dictionary
+or OMOP's field tables do: its dotted path, type, allowed values, plausible range, units and
+a one-line description. The bundled core dictionary is the layout of
+shared/spec/patient-record.md; a trial adds the fields it needs in an extension file. The
+record model is built from the merged rows (screen.model); nothing about fields is in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from screen import yamlio
+from screen.errors import InputError, Problem, dotted_path
+from screen.rules import Conversion
+
+FieldKind = Literal[
+    "yes_no",
+    "integer",
+    "number",
+    "date",
+    "choice",
+    "text",
+    "drug",
+    "drugs",
+    "dates",
+    "group",
+    "list",
+    "quantity",
+]
+CONTAINERS = ("group", "list")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RequiredWhen(_Spec):
+    """A group's field that must be given when another has a value (a signed consent's date)."""
+
+    field: str
+    is_: bool | int | str = Field(alias="is")
+    then: str
+    message: str
+
+
+class FieldSpec(_Spec):
+    """One row of a dictionary: a field of the record."""
+
+    path: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
+    type: FieldKind
+    description: str = ""
+    required: bool = False
+    choices: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    above: float | None = None
+    min_items: Annotated[int, Field(ge=0)] | None = None
+    series: bool = False
+    unit: str | None = None
+    accepts: dict[str, Conversion] = Field(default_factory=dict)
+    reference_range: bool = False
+    codes: dict[str, str | list[str]] = Field(default_factory=dict)
+    agrees_with_age: str | None = None
+    required_when: RequiredWhen | None = None
+    not_before: str | None = None
+    false_when_given: str | None = None
+    message_when_both: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> FieldSpec:
+        if (self.type == "choice") != (self.choices is not None):
+            raise ValueError("`choices` is given exactly for a field of type choice")
+        if self.type == "quantity" and not self.unit:
+            raise ValueError("a quantity needs its analyte's `unit`")
+        if self.type != "quantity" and (self.unit or self.accepts or self.reference_range):
+            raise ValueError("`unit`, `accepts` and `reference_range` are for quantities")
+        if self.series and self.type != "quantity":
+            raise ValueError("`series` is for quantities")
+        numeric = self.type in ("integer", "number")
+        if not numeric and any(v is not None for v in (self.min, self.max, self.above)):
+            raise ValueError("`min`, `max` and `above` are for integer and number fields")
+        if self.required_when is not None and self.type != "group":
+            raise ValueError("`required_when` is for groups")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def parent(self) -> str:
+        return self.path.rsplit(".", 1)[0] if "." in self.path else ""
+
+
+class DictionaryIdentity(_Spec):
+    id: str
+    title: str
+    version: str
+
+
+class DictionaryFile(_Spec):
+    """A dictionary file: its identity, unit spellings and field rows."""
+
+    dictionary: DictionaryIdentity
+    unit_aliases: dict[str, str] = Field(default_factory=dict)
+    fields: list[FieldSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class Dictionary:
+    """Merged dictionaries: every field by path, in file order, and the unit spellings."""
+
+    sources: tuple[tuple[str, str], ...]  # (id, sha256) of each file, in order
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+    unit_aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[tuple[str, str], ...]:
+        return self.sources
+
+    def children(self, parent: str) -> list[FieldSpec]:
+        return [f for f in self.fields.values() if f.parent == parent]
+
+    def quantities(self) -> list[FieldSpec]:
+        return [f for f in self.fields.values() if f.type == "quantity"]
+
+
+_LOADED: dict[tuple[str, str], tuple[DictionaryFile, str]] = {}
+
+
+def read_dictionary(path: Path) -> tuple[DictionaryFile, str]:
+    """One dictionary file, validated (every problem with its line), and its sha256."""
+    source = str(path)
+    text = yamlio.read_text(path)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = _LOADED.get((source, digest))
+    if cached is not None:
+        return cached
+    data = yamlio.parse_mapping(text, source, criteria=True)
+    try:
+        parsed = DictionaryFile.model_validate(data)
+    except ValidationError as exc:
+        from screen.load import problems_from
+
+        raise InputError(problems_from(exc, data, text, source, DictionaryFile)) from None
+    _LOADED[(source, digest)] = (parsed, digest)
+    return parsed, digest
+
+
+def merge(files: list[tuple[DictionaryFile, str, str]]) -> Dictionary:
+    """Core first, then extensions: a field may be added, never defined twice; a dotted
+    field's parent must be a group or a list defined before it."""
+    merged = Dictionary(tuple((f.dictionary.id, digest) for f, digest, _ in files))
+    problems: list[Problem] = []
+    for dictionary, _, source in files:
+        for index, spec in enumerate(dictionary.fields):
+            where = dotted_path(("fields", index))
+            known = merged.fields.get(spec.path)
+            if known is not None and known != spec:
+                problems.append(
+                    Problem(
+                        f"field {spec.path!r} is already defined differently", source, None, where
+                    )
+                )
+                continue
+            parent = merged.fields.get(spec.parent) if spec.parent else None
+            if spec.parent and (parent is None or parent.type not in CONTAINERS):
+                problems.append(
+                    Problem(
+                        f"field {spec.path!r}: {spec.parent!r} is not a group or list defined before it",
+                        source,
+                        None,
+                        where,
+                    )
+                )
+                continue
+            merged.fields[spec.path] = spec
+        merged.unit_aliases.update(dictionary.unit_aliases)
+    if problems:
+        raise InputError(problems)
+    return merged
+
+
+def load_dictionaries(paths: list[Path]) -> Dictionary:
+    files = []
+    for path in paths:
+        parsed, digest = read_dictionary(path)
+        files.append((parsed, digest, str(path)))
+    return merge(files)
+
+
+def field_kind(spec: FieldSpec) -> str:
+    """A field's type as a person reads it."""
+    kind = spec.type.replace("_", "/")
+    if spec.type == "quantity":
+        kind = "dated result" + (" or a list of them" if spec.series else "")
+    if spec.required:
+        kind += ", required"
+    return kind
+
+
+def field_values(spec: FieldSpec) -> str:
+    """What a field may hold: its choices, range, units or item count."""
+    if spec.choices is not None:
+        return " / ".join(spec.choices)
+    if spec.type in ("integer", "number"):
+        low = (
+            f"> {_num(spec.above)}"
+            if spec.above is not None
+            else (f">= {_num(spec.min)}" if spec.min is not None else "")
+        )
+        high = f"<= {_num(spec.max)}" if spec.max is not None else ""
+        return ", ".join(part for part in (low, high) if part) or "-"
+    if spec.type == "quantity":
+        return ", ".join([spec.unit or "", *spec.accepts])
+    if spec.min_items:
+        return f"at least {spec.min_items}"
+    return "-"
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else (str(int(value)) if float(value).is_integer() else str(value))
