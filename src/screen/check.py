@@ -259,6 +259,14 @@ class _NodeChecker:
                 isinstance(value, bool) or not isinstance(value, int | float)
             ):
                 self.problem((*loc, "value"), f"{node.field!r} is a number, not {value!r}")
+            elif found.python is datetime.date:
+                self.problem(
+                    (*loc, "value"),
+                    f"{node.field!r} is a date: a comparison with {value!r} would never match;"
+                    f" use a date window ({{date: {node.field}, within: ...}})",
+                )
+            elif found.python is str and not isinstance(value, str):
+                self.problem((*loc, "value"), f"{node.field!r} is text, not {value!r}")
         if node.op in ("lt", "le", "gt", "ge") and found.python not in (int, float):
             self.problem(
                 (*loc, "op"),

@@ -400,6 +400,46 @@ class ListFormat(enum.StrEnum):
     markdown = "markdown"
 
 
+TrialsOption = Annotated[
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option(
+        "--criteria",
+        help="Criteria file (repeatable: the record for several trials). Default: the bundled PRECIOUS set.",
+        dir_okay=False,
+    ),
+]
+
+
+@app.command("new")
+def new_record(criteria: TrialsOption = None, output: OutputOption = None) -> None:
+    """Write a blank patient record, commented field by field, for the trials given.
+
+    Every field is empty (not assessed); fill in what the chart says, then `screen check` it.
+    """
+    from screen.sources import union_dictionary
+    from screen.template import blank_record
+
+    loaded = [_load_criteria(path) for path in criteria or [None]]
+    dictionary = union_dictionary([c.catalog for c in loaded])
+    text = blank_record(dictionary, [c.rules.criteria_set.id for c in loaded])
+    _emit(text, output)
+
+
+@app.command("schema")
+def record_schema(criteria: TrialsOption = None, output: OutputOption = None) -> None:
+    """Print the JSON Schema of the patient record (for editors' completion and validation)."""
+    import json
+
+    from screen.model import record_model
+    from screen.sources import union_dictionary
+
+    loaded = [_load_criteria(path) for path in criteria or [None]]
+    model = record_model(union_dictionary([c.catalog for c in loaded]))
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    _emit(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", output)
+
+
 @app.command("criteria")
 def list_criteria(
     ids: Annotated[

@@ -37,6 +37,7 @@ class Catalog:
     analytes: dict[str, Analyte] = field(default_factory=dict)
     unit_aliases: dict[str, str] = field(default_factory=dict)
     files: tuple[str, ...] = ()  # the dictionaries' and vocabularies' files, for people
+    dictionary_paths: tuple[Path, ...] = ()
 
 
 def bundled_path(*parts: str) -> Path:
@@ -85,7 +86,18 @@ def catalog_of(rules: CriteriaSet, criteria_path: Path) -> Catalog:
     analytes.update(rules.analytes)
     aliases = {**dictionary.unit_aliases, **rules.unit_aliases}
     merged = Vocabulary(classes=classes, drugs=drugs, salt_forms=list(dict.fromkeys(forms)))
-    return Catalog(dictionary, merged, equivalences, analytes, aliases, tuple(files))
+    return Catalog(
+        dictionary, merged, equivalences, analytes, aliases, tuple(files), tuple(dictionary_paths)
+    )
+
+
+def union_dictionary(catalogs: list[Catalog]) -> Dictionary:
+    """The dictionaries of several criteria sets at once: a record screened against all of
+    them is validated against the union of their fields."""
+    if len(catalogs) == 1:
+        return catalogs[0].dictionary
+    paths = list(dict.fromkeys(p for c in catalogs for p in c.dictionary_paths))
+    return load_dictionaries(paths)
 
 
 def read_vocabulary(path: Path) -> VocabularyFile:

@@ -1,0 +1,231 @@
+"""The record as data: the record model is built from data dictionaries, and a trial adds
+the fields it needs in an extension file of its own, with no change to the code."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from screen.errors import InputError
+from screen.load import load_criteria
+from screen.screening import screen_file
+from tests.conftest import EXAMPLES, ROOT, TODAY
+
+EXTENSION = """
+dictionary: {id: kidney-1, title: A kidney trial's fields, version: "1"}
+unit_aliases: {"mL/min/1.73m2": "mL/min/{1.73_m2}"}
+fields:
+  - {path: labs.egfr, type: quantity, series: true, unit: "mL/min/{1.73_m2}", description: estimated GFR}
+  - {path: labs.inr, type: quantity, series: true, unit: "{INR}", description: international normalized ratio}
+  - {path: cardiac_history.nyha_class, type: choice, choices: [I, II, III, IV], description: NYHA class}
+  - {path: dialysis, type: group, description: dialysis}
+  - {path: dialysis.started, type: date, description: first session}
+  - {path: dialysis.sessions_per_week, type: integer, min: 0, max: 7, description: sessions a week}
+"""
+
+CRITERIA = """
+criteria_set: {id: KIDNEY-1, title: A kidney trial, version: "1"}
+uses: {dictionaries: [core, kidney.dictionary.yaml]}
+criteria:
+  - id: IN1
+    type: inclusion
+    title: eGFR under 30
+    text: eGFR < 30 mL/min/1.73m2 within 28 days.
+    logic: {recent: labs.egfr, within: {days: 28}, op: lt, value: 30, unit: "mL/min/{1.73_m2}", label: eGFR}
+  - id: EX1
+    type: exclusion
+    title: NYHA III or IV
+    text: Heart failure of NYHA class III or IV.
+    logic: {field: cardiac_history.nyha_class, op: in, value: [III, IV], label: NYHA class}
+  - id: EX2
+    type: exclusion
+    title: Dialysis more than 3 times a week
+    text: Dialysis more than three times a week.
+    logic: {field: dialysis.sessions_per_week, op: gt, value: 3, label: sessions a week}
+"""
+
+
+@pytest.fixture
+def kidney(tmp_path: Path) -> Path:
+    (tmp_path / "kidney.dictionary.yaml").write_text(EXTENSION)
+    path = tmp_path / "kidney.yaml"
+    path.write_text(CRITERIA)
+    return path
+
+
+def write(folder: Path, record: dict[str, object]) -> Path:
+    path = folder / "patient.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def test_a_trial_adds_fields_in_its_own_dictionary_and_screens_them(
+    kidney: Path, tmp_path: Path
+) -> None:
+    criteria = load_criteria(kidney)
+    record = {
+        "patient_id": "K-1",
+        "screening_date": datetime.date(2026, 11, 20),
+        "labs": {
+            "egfr": {"value": 24, "unit": "mL/min/1.73m2", "date": datetime.date(2026, 11, 2)}
+        },
+        "cardiac_history": {"nyha_class": "II"},
+        "dialysis": {"started": datetime.date(2025, 1, 4), "sessions_per_week": 3},
+    }
+    report = screen_file(write(tmp_path, record), criteria, None, TODAY)
+    assert report.problems == []
+    assert report.verdict == "eligible", [(o.criterion.id, o.status) for o in report.outcomes]
+    record["cardiac_history"] = {"nyha_class": "IV"}
+    assert screen_file(write(tmp_path, record), criteria, None, TODAY).failed == ["EX1"]
+
+
+def test_an_extension_field_is_still_strict(kidney: Path, tmp_path: Path) -> None:
+    criteria = load_criteria(kidney)
+    record = {
+        "patient_id": "K-2",
+        "cardiac_history": {"nyha_class": "V"},
+        "dialysis": {"sesions": 2},
+    }
+    report = screen_file(write(tmp_path, record), criteria, None, TODAY)
+    messages = [str(p) for p in report.problems]
+    assert report.verdict == "error"
+    assert any(
+        "cardiac_history.nyha_class" in m and "'I', 'II', 'III' or 'IV'" in m for m in messages
+    )
+    assert any("unknown field 'sesions'" in m for m in messages), messages
+
+
+def test_the_core_record_does_not_know_a_trial_s_fields(tmp_path: Path) -> None:
+    """A record's validity does not depend on which trial screens it: without the extension,
+    the extension's fields are unknown keys."""
+    record = {"patient_id": "K-3", "cardiac_history": {"nyha_class": "II"}}
+    report = screen_file(write(tmp_path, record), load_criteria(), None, TODAY)
+    assert report.verdict == "error"
+    assert "unknown field 'nyha_class'" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("extension", "expected"),
+    [
+        (
+            "  - {path: labs.inr, type: number, description: x}\n  - {path: labs.inr, type: integer, description: y}\n",
+            "already defined differently",
+        ),
+        (
+            "  - {path: ecg.qtc, type: number, description: x}\n",
+            "'ecg' is not a group or list defined before it",
+        ),
+        ("  - {path: qtc, type: numbr, description: x}\n", "fields[0].type"),
+        (
+            "  - {path: qtc, type: choice, description: x}\n",
+            "`choices` is given exactly for a field of type choice",
+        ),
+        (
+            "  - {path: qtc, type: quantity, description: x}\n",
+            "a quantity needs its analyte's `unit`",
+        ),
+    ],
+)
+def test_a_broken_dictionary_is_refused_with_its_problem(
+    tmp_path: Path, extension: str, expected: str
+) -> None:
+    (tmp_path / "kidney.dictionary.yaml").write_text(
+        'dictionary: {id: k, title: k, version: "1"}\nfields:\n' + extension
+    )
+    path = tmp_path / "kidney.yaml"
+    path.write_text(
+        CRITERIA.split("criteria:\n")[0]
+        + "criteria:\n"
+        + CRITERIA.split("criteria:\n")[1].split("  - id: IN1")[0]
+        + "  - {id: EX9, type: exclusion, title: t, text: t, logic: {field: nursing, op: eq, value: true}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_criteria(path)
+    assert any(expected in str(p) for p in caught.value.problems), [
+        str(p) for p in caught.value.problems
+    ]
+
+
+@pytest.mark.parametrize(
+    ("logic", "expected"),
+    [
+        (
+            "{field: birth_date, op: eq, value: '2020-01-01'}",
+            "'birth_date' is a date: a comparison with '2020-01-01' would never match",
+        ),
+        ("{field: birth_date, op: eq, value: 2020}", "'birth_date' is a date"),
+        ("{field: patient_id, op: eq, value: 7}", "'patient_id' is text, not 7"),
+        ("{field: ecog, op: eq, value: 'one'}", "'ecog' is a number, not 'one'"),
+        ("{field: sex, op: eq, value: f}", "'f' can never be the value of 'sex'"),
+    ],
+)
+def test_comparisons_that_could_never_match_are_refused(
+    tmp_path: Path, logic: str, expected: str
+) -> None:
+    """A rule that can never fire would make an exclusion pass silently."""
+    path = tmp_path / "trial.yaml"
+    path.write_text(
+        "criteria_set: {id: T, title: T, version: '1'}\ncriteria:\n"
+        f"  - {{id: EX1, type: exclusion, title: t, text: t, logic: {logic}}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_criteria(path)
+    assert any(expected in str(p) for p in caught.value.problems), [
+        str(p) for p in caught.value.problems
+    ]
+
+
+def test_the_bundled_dictionary_is_today_s_layout() -> None:
+    """Every example valid before the dictionary still validates and screens the same."""
+    criteria = load_criteria()
+    verdicts = {
+        p.name: screen_file(p, criteria, None, TODAY).verdict
+        for p in sorted(EXAMPLES.glob("*.yaml"))
+    }
+    assert verdicts == {
+        "eligible-japanese-site.yaml": "eligible",
+        "eligible.yaml": "eligible",
+        "incomplete-prescreening.yaml": "incomplete",
+        "ineligible-anthracycline.yaml": "ineligible",
+        "ineligible-cardiac.yaml": "ineligible",
+        "ineligible-labs.yaml": "ineligible",
+        "ineligible-prior-therapy.yaml": "ineligible",
+    }
+    fields = criteria.catalog.dictionary.fields
+    assert (ROOT / "criteria" / "dictionaries" / "core.yaml").is_file()
+    assert fields["labs.platelets"].unit == "10*9/L" and fields["patient_id"].required
+
+
+def test_screen_new_writes_a_blank_record_that_validates_once_its_id_is_given(
+    kidney: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    result = CliRunner().invoke(app, ["new", "--criteria", str(kidney)])
+    assert result.exit_code == 0, result.stdout
+    blank = yaml.safe_load(result.stdout)
+    assert "dialysis" in blank and "nyha_class" in blank["cardiac_history"]
+    assert "# NYHA class (choice: I / II / III / IV)" in result.stdout
+    blank["patient_id"] = "K-9"
+    report = screen_file(write(tmp_path, blank), load_criteria(kidney), None, TODAY)
+    assert report.verdict == "incomplete" and report.problems == []
+
+
+def test_screen_schema_is_the_record_model_s_json_schema(kidney: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    core = json.loads(CliRunner().invoke(app, ["schema"]).stdout)
+    assert core["additionalProperties"] is False and core["required"] == ["patient_id"]
+    example = set(yaml.safe_load((EXAMPLES / "eligible.yaml").read_text()))
+    assert set(core["properties"]) - example == {"age"} and example <= set(core["properties"])
+    both = json.loads(CliRunner().invoke(app, ["schema", "--criteria", str(kidney)]).stdout)
+    assert "dialysis" in both["properties"] and "dialysis" not in core["properties"]
