@@ -167,6 +167,11 @@ def _load_criteria(path: Path | None) -> Criteria:
         raise typer.Exit(EXIT_INVALID_INPUT) from None
 
 
+def _load_trials(paths: list[Path] | None) -> list[Criteria]:
+    """Each criteria set given (the bundled one when none is)."""
+    return [_load_criteria(path) for path in paths] if paths else [_load_criteria(None)]
+
+
 def _problems(problems: list[Problem]) -> None:
     """One line per problem on standard error, with data shown escaped."""
     for problem in problems:
@@ -419,7 +424,7 @@ def new_record(criteria: TrialsOption = None, output: OutputOption = None) -> No
     from screen.sources import union_dictionary
     from screen.template import blank_record
 
-    loaded = [_load_criteria(path) for path in criteria or [None]]
+    loaded = _load_trials(criteria)
     dictionary = union_dictionary([c.catalog for c in loaded])
     text = blank_record(dictionary, [c.rules.criteria_set.id for c in loaded])
     _emit(text, output)
@@ -433,7 +438,7 @@ def record_schema(criteria: TrialsOption = None, output: OutputOption = None) ->
     from screen.model import record_model
     from screen.sources import union_dictionary
 
-    loaded = [_load_criteria(path) for path in criteria or [None]]
+    loaded = _load_trials(criteria)
     model = record_model(union_dictionary([c.catalog for c in loaded]))
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
