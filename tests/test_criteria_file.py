@@ -78,3 +78,11 @@ def test_static_check_names_the_problem_and_its_line(
     assert match, problems
     line = BUNDLED[: BUNDLED.index(old)].count("\n") + 1
     assert any(f"criteria.yaml:{n} " in match[0] for n in (line, line + 1)), match[0]
+
+
+def test_the_readme_s_rule_language_reference_is_generated_from_the_rule_models() -> None:
+    """Regenerate with `python -m screen.reference` and paste it between the markers."""
+    from screen.reference import readme_section
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert readme_section() in readme

@@ -62,19 +62,26 @@ class Factor(Rule):
 
 
 class AllOf(Rule):
+    """Kleene and: false if any part is false, else unknown if any part is unknown."""
+
     all: Annotated[list[Node], Field(min_length=1)]
 
 
 class AnyOf(Rule):
+    """Kleene or: true if any part is true, else unknown if any part is unknown."""
+
     any: Annotated[list[Node], Field(min_length=1)]
 
 
 class Not(Rule):
+    """Kleene not: not unknown is unknown."""
+
     not_: Node = Field(alias="not")
 
 
 class Compare(Rule):
-    """A recorded value against a constant: `{field: ecog, op: in, value: [0, 1, 2]}`."""
+    """A recorded value against a constant (`eq ne lt le gt ge in not_in`); `factor` scales
+    it by an equivalence table: `{field: ecog, op: in, value: [0, 1, 2]}`."""
 
     field: str
     op: Op
@@ -84,7 +91,8 @@ class Compare(Rule):
 
 
 class Drug(Rule):
-    """Whether a drug name (or any of a list of them) is one of `is` or of class `has_class`."""
+    """Whether a drug name (or any of a list of them) is one of `is` or of class `has_class`,
+    through the vocabulary; an unknown name is unknown: `{drug: agents, is: pertuzumab}`."""
 
     drug: str
     is_: list[str] | None = Field(default=None, alias="is")
@@ -104,7 +112,8 @@ class Drug(Rule):
 
 
 class Window(Rule):
-    """A date `within` a period before the screening date, or strictly `before` its start."""
+    """A date `within` a period before the screening date (both ends included), or strictly
+    `before` that period's start: `{date: start, within: {days: 28}}`."""
 
     date: str
     within: Period | None = None
@@ -119,7 +128,10 @@ class Window(Rule):
 
 
 class Recent(Rule):
-    """The most recent admissible observation (dated within the window, passing `where`)."""
+    """The most recent admissible observation (dated within the window, passing `where`),
+    converted to the threshold's unit; `stated_in` gives the threshold in another unit;
+    same-date readings leading to different outcomes are unknown:
+    `{recent: labs.platelets, within: {days: 28}, op: lt, value: 100, unit: "10*9/L"}`."""
 
     recent: str
     of: str = "value"
@@ -134,7 +146,8 @@ class Recent(Rule):
 
 
 class Exists(Rule):
-    """True when some item of a list satisfies `where` (an empty list: false)."""
+    """True when some item of a list satisfies `where` (an empty list: false):
+    `{exists: toxicities, where: {field: grade, op: gt, value: 3}}`."""
 
     exists: str
     where: Node
@@ -142,7 +155,8 @@ class Exists(Rule):
 
 
 class Count(Rule):
-    """The number of items satisfying `where`, compared; unknown items widen the range."""
+    """The number of items satisfying `where`, compared; unknown items widen the range
+    instead of guessing: `{count: prior_regimens, where: ..., op: in, value: [2, 3]}`."""
 
     count: str
     where: Node
@@ -152,7 +166,8 @@ class Count(Rule):
 
 
 class Latest(Rule):
-    """Whether the latest item (by the date at `by`) satisfies `where`."""
+    """Whether the latest item (by the date at `by`) satisfies `where`; an undated item
+    might be the latest: `{latest: prior_regimens, by: start, where: ...}`."""
 
     latest: str
     by: str
@@ -161,7 +176,9 @@ class Latest(Rule):
 
 
 class Sum(Rule):
-    """The sum of `of` over items (passing `where`, scaled by `factor`), compared."""
+    """The sum of `of` over items (passing `where`, scaled by `factor`), compared; an agent
+    without a factor leaves the sum open-ended:
+    `{sum: anthracyclines, of: cumulative_dose_mg_m2, factor: {...}, op: gt, value: 360}`."""
 
     sum: str
     of: str
@@ -174,7 +191,8 @@ class Sum(Rule):
 
 
 class Age(Rule):
-    """Completed years on the screening date, from a birth date or else a stated age."""
+    """Completed years on the screening date, from a birth date or else a stated age:
+    `{age: birth_date, stated: age, op: ge, value: 20}`."""
 
     age: str
     stated: str | None = None
