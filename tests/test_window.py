@@ -64,23 +64,68 @@ def test_window_case(
         assert sorted({c["id"] for c in window["opened_by"]}) == sorted(case["opened_by"])
     if "closed_by" in case:
         assert sorted({c["id"] for c in window["closed_by"]}) == sorted(case["closed_by"])
+    assuming = window["assuming"] or {}
+    if "assumed_from" in case:
+        assert assuming.get("eligible_from") == _iso(case["assumed_from"])
+    if "assumed_until" in case:
+        assert assuming.get("eligible_until") == _iso(case["assumed_until"])
+    if "pending" in case:
+        assert assuming.get("pending") == case["pending"]
     if "summary" in case:
         assert window["summary"] == case["summary"]
     if "summary_contains" in case:
         assert case["summary_contains"] in window["summary"]
 
 
-def test_the_to_do_list_merges_needs_per_assessment(criteria: Criteria) -> None:
+def test_the_to_do_list_is_by_task_with_the_dates_for_the_enrollment_date(
+    criteria: Criteria,
+) -> None:
     report = screen_file(EXAMPLES / "incomplete-prescreening.yaml", criteria, None, TODAY)
     assert [item["text"] for item in report.to_dict()["todo"]] == [
-        "lvef by ECHO or MUGA: dated on or after 2026-10-23, for IN6",
-        "informed_consent (signed), for IN9",
-        "blood_pressure: dated on or after 2026-10-23, for EX6",
-        "labs (neutrophils, platelets, hemoglobin, total_bilirubin, ast, alt, creatinine):"
-        " dated on or after 2026-10-23, for EX10",
+        "Blood draw: neutrophils, platelets, hemoglobin, total bilirubin, AST, ALT, creatinine;"
+        " dated 2026-10-23 to 2026-11-20 (settles EX10)",
+        "Echocardiogram or MUGA: LVEF by ECHO or MUGA; dated 2026-10-23 to 2026-11-20"
+        " (settles IN6)",
+        "Blood pressure: systolic blood pressure, diastolic blood pressure;"
+        " dated 2026-10-23 to 2026-11-20 (settles EX6)",
+        "Informed consent: informed consent signed (settles IN9)",
     ]
-    labs = report.to_dict()["todo"][-1]
-    assert labs["dated_on_or_after"] == "2026-10-23" and labs["criteria"] == ["EX10"]
+    labs = report.to_dict()["todo"][0]
+    assert labs["task"] == "blood draw" and labs["criteria"] == ["EX10"]
+    assert (labs["dated_from"], labs["dated_until"]) == ("2026-10-23", "2026-11-20")
+
+
+def test_the_to_do_dates_follow_the_planned_enrollment_date_not_the_screening_date(
+    criteria: Criteria,
+) -> None:
+    """The MI window closes on 2027-01-15: results must be dated in the 28 days before it."""
+    report = screen_file(EXAMPLES / "ineligible-cardiac.yaml", criteria, None, TODAY)
+    assert report.verdict == "ineligible" and report.eligibility is not None
+    assert report.eligibility.assumed_from == datetime.date(2027, 1, 15)
+    dated = {t.task: (str(t.dated_from), str(t.dated_until)) for t in report.todo}
+    assert dated["blood draw"] == ("2026-12-18", "2027-01-15")
+    assert dated["echocardiogram or MUGA"] == ("2026-12-18", "2027-01-15")
+    assert report.window_summary is not None
+    assert report.window_summary.startswith("Not eligible before 2027-01-15 (EX8: ")
+    assert report.window_summary.endswith(
+        "eligible from 2027-01-15, until 2027-02-12 (when the first result of 2027-01-15 expires)"
+    )
+
+
+def test_history_items_are_questions_for_the_chart_each_once_with_what_is_accepted(
+    eligible: dict[str, Any], criteria: Criteria, tmp_path: Path
+) -> None:
+    for dotted in ("pregnancy_test", "pregnant", "breast_cancer.her2", "prior_regimens"):
+        remove(eligible, dotted)
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    texts = [t.sentence() for t in screen_file(path, criteria, None, TODAY).todo]
+    assert texts == [
+        "Pregnancy test, if applicable: pregnancy test (one of negative, positive, not_done)"
+        " (settles EX15)",
+        "From the chart or the investigator: HER2 IHC (one of 0, 1+, 2+, 3+), HER2 ISH ratio,"
+        " prior regimens (the list, empty if none), pregnant (settles IN2 IN3 EX1 EX15)",
+    ]
 
 
 def test_the_screening_log_can_be_sorted_by_when_patients_can_be_enrolled() -> None:
@@ -97,8 +142,9 @@ def test_explain_and_json_carry_the_window_and_the_to_do() -> None:
     shown = runner.invoke(
         app, ["explain", str(EXAMPLES / "incomplete-prescreening.yaml")], env={"COLUMNS": "200"}
     )
-    assert "When: Never eligible within 90 days on this record" in shown.stdout
-    assert "To collect (settles the unknown criteria):" in shown.stdout
+    assert "When: Cannot be decided until the data to collect are in" in shown.stdout
+    assert "Never" not in shown.stdout
+    assert "To collect" in shown.stdout
     data = json.loads(
         runner.invoke(app, ["check", str(EXAMPLES / "eligible.yaml"), "-f", "json"]).stdout
     )
@@ -153,6 +199,24 @@ def day_by_day(record: Any) -> tuple[datetime.date | None, datetime.date | None]
         if eligible and start is None:
             start = day
         elif not eligible and start is not None:
+            return start, day - datetime.timedelta(days=1)
+    return start, None
+
+
+def assumed_day_by_day(record: Any) -> tuple[datetime.date | None, datetime.date | None]:
+    """When no day is surely eligible: the first stretch with no failing criterion, while
+    the unknown ones stay those unknown on its first day (their data assumed normal)."""
+    rules, vocabulary = CRITERIA.rules.criteria, CRITERIA.vocabulary
+    start: datetime.date | None = None
+    pending: set[str] = set()
+    for offset in range(HORIZON + 1):
+        day = SCREENING + datetime.timedelta(days=offset)
+        statuses = {o.criterion.id: o.status for o in evaluate(rules, vocabulary, record, day)}
+        unknown = {cid for cid, status in statuses.items() if status == "unknown"}
+        possible = "fail" not in statuses.values()
+        if start is None and possible:
+            start, pending = day, unknown
+        elif start is not None and not (possible and unknown <= pending):
             return start, day - datetime.timedelta(days=1)
     return start, None
 
@@ -220,3 +284,5 @@ def test_the_window_equals_evaluating_every_day_of_the_horizon(record: dict[str,
         CRITERIA.rules.criteria, CRITERIA.vocabulary, patient, outcomes, as_of, HORIZON
     )
     assert (found.eligible_from, found.eligible_until) == day_by_day(patient)
+    if found.eligible_from is None:
+        assert (found.assumed_from, found.assumed_until) == assumed_day_by_day(patient)

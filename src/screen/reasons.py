@@ -327,6 +327,7 @@ class Need:
     text: str
     dated_from: datetime.date | None = None
     qualifier: str = ""  # e.g. "by ECHO or MUGA": which kind of measurement counts
+    label: str = ""  # the rule's own name for it ("LVEF", "neutrophils"), for the to-do
 
 
 def needs(trace: Trace) -> list[str]:
@@ -364,7 +365,7 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
     if isinstance(evidence, FieldValue):
         path = f"{prefix}{evidence.path}"
         if evidence.value is None:
-            return [Need(path, path)]
+            return [Need(path, path, label=label_of(node, ""))]
         return [Need(path, f"a {node.factor.table} factor for {evidence.factor_of!r}")]
     if isinstance(evidence, DrugMatch):
         path = f"{prefix}{evidence.path}"
@@ -396,6 +397,7 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
                 f"{path}{accepted} dated {evidence.window_start} or later",
                 evidence.window_start,
                 accepted.strip(),
+                label_of(node, ""),
             )
         ]
     if isinstance(evidence, AgeFound):

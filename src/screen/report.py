@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from screen.errors import Problem
 from screen.reasons import needs, reason
-from screen.todo import Todo, todo
+from screen.todo import Todo
 from screen.trace import Outcome
 from screen.window import Eligibility
 
@@ -39,6 +39,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     eligibility: Eligibility | None = None
     warnings: list[Problem] = field(default_factory=list)
+    todo: list[Todo] = field(default_factory=list)  # by task, for the unknown criteria
 
     @property
     def eligible_from(self) -> datetime.date | None:
@@ -47,11 +48,6 @@ class Report:
     @property
     def eligible_until(self) -> datetime.date | None:
         return None if self.eligibility is None else self.eligibility.eligible_until
-
-    @property
-    def todo(self) -> list[Todo]:
-        """For the unknown criteria, what to collect, merged per assessment."""
-        return todo(self.outcomes)
 
     @property
     def window_summary(self) -> str | None:

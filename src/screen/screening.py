@@ -17,8 +17,9 @@ from screen.load import Criteria, validate_patient
 from screen.paths import display_name
 from screen.quality import path_of, unrecognized_names
 from screen.report import CriteriaStamp, Report, verdict_of
+from screen.todo import Todo, fresh_until, todo
 from screen.trace import Outcome
-from screen.window import DEFAULT_HORIZON_DAYS, eligibility
+from screen.window import DEFAULT_HORIZON_DAYS, Eligibility, eligibility
 
 
 def stamp(criteria: Criteria) -> CriteriaStamp:
@@ -67,6 +68,7 @@ def screen_file(
         outcomes,
         eligibility=window,
         warnings=warnings,
+        todo=_todo(criteria, patient, outcomes, window),
     )
 
 
@@ -89,3 +91,19 @@ def data_warnings(
             )
         )
     return found
+
+
+def _todo(
+    criteria: Criteria, patient: Any, outcomes: list[Outcome], window: Eligibility
+) -> list[Todo]:
+    """What to collect, dated for the planned enrollment date: the first day the record
+    allows if the pending data are normal (their windows count back from that day)."""
+    enroll_on = window.assumed_from
+    if enroll_on is None:
+        return todo(outcomes, model=type(patient))  # nothing to plan for: what is unknown now
+    if enroll_on != window.as_of:
+        pending = [c for c in criteria.rules.criteria if c.id in window.pending]
+        outcomes = evaluate(pending, criteria.vocabulary, patient, enroll_on)
+    items = todo(outcomes, enroll_on, type(patient))
+    window.fresh_until = fresh_until(items)
+    return items

@@ -65,24 +65,62 @@ class Eligibility:
     opened_by: list[Change] = field(default_factory=list)
     closed_by: list[Change] = field(default_factory=list)
     blocking: list[Blocker] = field(default_factory=list)  # when never eligible
+    # What the record supports when unknowns keep the patient out: the criteria waiting
+    # for data, and the stretch in which no criterion fails (eligible if the data come back
+    # normal). `fresh_until` is the last day results collected on `assumed_from` still count.
+    pending: list[str] = field(default_factory=list)
+    assumed_from: datetime.date | None = None
+    assumed_until: datetime.date | None = None
+    assumed_opened_by: list[Change] = field(default_factory=list)
+    assumed_closed_by: list[Change] = field(default_factory=list)
+    fresh_until: datetime.date | None = None
 
     @property
     def horizon_end(self) -> datetime.date:
         return self.as_of + datetime.timedelta(days=self.horizon_days)
 
+    @property
+    def until_if_normal(self) -> datetime.date | None:
+        """The last eligible day if the pending data are normal and dated `assumed_from`."""
+        ends = [d for d in (self.assumed_until, self.fresh_until) if d is not None]
+        return min(ends) if ends else None
+
     def summary(self, titles: dict[str, str]) -> str:
-        """One sentence for the coordinator, naming the criterion that opens or closes it."""
+        """One sentence for the coordinator: what the record supports, and no more. Unknown
+        is not never: "never" only for a criterion that fails and cannot change in time."""
+        if self.eligible_from is None and self.assumed_from is None:
+            blocked = "; ".join(b.phrase(titles) for b in self.blocking if b.status == "fail")
+            pending = f" (unknown as well: {', '.join(self.pending)})" if self.pending else ""
+            return (
+                f"Never eligible within {self.horizon_days} days on this record: {blocked}{pending}"
+            )
         if self.eligible_from is None:
-            blocked = "; ".join(b.phrase(titles) for b in self.blocking)
-            return f"Never eligible within {self.horizon_days} days on this record: {blocked}"
+            assert self.assumed_from is not None
+            start, pending = self.assumed_from, ", ".join(self.pending)
+            if start == self.as_of:
+                waiting = f"Cannot be decided until the data to collect are in ({pending} unknown)"
+            else:
+                waiting = (
+                    f"Not eligible before {start} ({_first_causes(self.assumed_opened_by)});"
+                    f" then it depends on the data to collect ({pending})"
+                )
+            opening = f"if they are normal and dated {start}, eligible from {start}"
+            return f"{waiting}; {opening}{self._ending(self.until_if_normal, True)}"
         if self.eligible_from == self.as_of:
             opening = f"Eligible from {self.eligible_from}"
         else:
             causes = "; ".join(dict.fromkeys(c.cause for c in self.opened_by))
             opening = f"Not eligible now; eligible from {self.eligible_from} when {causes}"
-        if self.eligible_until is None:
-            return f"{opening}, still eligible at the {self.horizon_days}-day horizon ({self.horizon_end})"
-        return f"{opening}, until {self.eligible_until} ({_first_causes(self.closed_by)})"
+        return opening + self._ending(self.eligible_until, False)
+
+    def _ending(self, until: datetime.date | None, assumed: bool) -> str:
+        if until is None:
+            return f", still eligible at the {self.horizon_days}-day horizon ({self.horizon_end})"
+        if assumed:
+            if until == self.assumed_until:
+                return f", until {until} ({_first_causes(self.assumed_closed_by)})"
+            return f", until {until} (when the first result of {self.assumed_from} expires)"
+        return f", until {until} ({_first_causes(self.closed_by)})"
 
     def to_dict(self, titles: dict[str, str]) -> dict[str, Any]:
         return {
@@ -101,6 +139,16 @@ class Eligibility:
                 }
                 for b in self.blocking
             ],
+            "assuming": None
+            if self.assumed_from is None
+            else {
+                "pending": self.pending,
+                "that": "the data to collect come back normal, dated eligible_from",
+                "eligible_from": _iso(self.assumed_from),
+                "eligible_until": _iso(self.until_if_normal),
+                "opened_by": [_change(c) for c in self.assumed_opened_by],
+                "closed_by": [_change(c) for c in self.assumed_closed_by],
+            },
         }
 
 
@@ -127,15 +175,16 @@ def eligibility(
             planned[cid] = changes(cid, outcome.trace, as_of, end) if windowed else []
         return planned[cid]
 
-    held_back = [o for o in outcomes if o.status != "pass"]
-    if any(not plan(o) for o in held_back):
-        # A criterion that keeps the patient out cannot change within the horizon: never
-        # eligible, whatever the others do. Name every criterion that never passes.
+    failing = [o for o in outcomes if o.status == "fail"]
+    if any(not plan(o) for o in failing):
+        # A failing criterion cannot change within the horizon: never eligible, whatever the
+        # others do, even on complete data. Name every failing criterion that never passes.
         found.blocking = [
             Blocker(o.criterion.id, o.status)
-            for o in held_back
+            for o in failing
             if not _passes_later(o.criterion, plan(o), record, vocabulary)
         ]
+        found.pending = [o.criterion.id for o in outcomes if o.status == "unknown"]
         return found
     _walk_forward(
         found, criteria, vocabulary, record, outcomes, [c for o in outcomes for c in plan(o)]
@@ -171,6 +220,8 @@ def _walk_forward(
     eligible = all(status == "pass" for status in statuses.values())
     if eligible:
         found.eligible_from = found.as_of
+    if not eligible and "fail" not in statuses.values():
+        _assume_from(found, found.as_of, statuses, [])
     while queue:
         day = queue[-1].date
         due: dict[str, list[str]] = {}
@@ -189,18 +240,46 @@ def _walk_forward(
                 timeline[criterion.id].append((day, status))
                 changed += [Change(day, criterion.id, c, status) for c in dict.fromkeys(causes)]
         now_eligible = all(status == "pass" for status in statuses.values())
+        if found.eligible_from is None and found.assumed_until is None:
+            if found.assumed_from is None:
+                if "fail" not in statuses.values():
+                    _assume_from(found, day, statuses, changed)
+            elif not _normal_would_do(statuses, found.pending):
+                found.assumed_until = day - datetime.timedelta(days=1)
+                found.assumed_closed_by = [
+                    c for c in changed if c.status == "fail" or c.criterion not in found.pending
+                ]
         if now_eligible and not eligible and found.eligible_from is None:
             found.eligible_from = day
             found.opened_by = [c for c in changed if c.status == "pass"]
         elif eligible and not now_eligible:
             found.eligible_until = day - datetime.timedelta(days=1)
             found.closed_by = [c for c in changed if c.status != "pass"]
-            return
+            break
         eligible = now_eligible
     if found.eligible_from is None:
         found.blocking = [
             blocker for c in criteria for blocker in _first_block(c.id, timeline[c.id], found.as_of)
         ]
+    if found.eligible_from is not None:
+        found.assumed_from = found.assumed_until = None  # nothing is assumed after all
+        found.assumed_opened_by, found.assumed_closed_by, found.pending = [], [], []
+    elif found.assumed_from is None:
+        found.pending = [cid for cid, status in statuses.items() if status == "unknown"]
+
+
+def _assume_from(
+    found: Eligibility, day: datetime.date, statuses: dict[str, Status], changed: list[Change]
+) -> None:
+    """No criterion fails from `day`: eligible then if the unknown ones come back normal."""
+    found.assumed_from = day
+    found.assumed_opened_by = [c for c in changed if c.status != "fail"]
+    found.pending = [cid for cid, status in statuses.items() if status == "unknown"]
+
+
+def _normal_would_do(statuses: dict[str, Status], pending: list[str]) -> bool:
+    """Every criterion passes, or is one of those waiting for the data to collect."""
+    return all(s == "pass" or (s == "unknown" and c in pending) for c, s in statuses.items())
 
 
 def _first_block(
