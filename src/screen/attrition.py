@@ -2,7 +2,8 @@
 
 Kept as counts, never as a list of reports, so memory stays flat however large the batch.
 "Fails only this" counts the patients failing this criterion and no other: those that the
-criterion by itself keeps out of the trial (OHDSI Circe's attrition view).
+criterion by itself keeps out of the trial (OHDSI Circe's attrition view); the funnel, the
+patients still in after each criterion in protocol order.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class CriterionTotals:
     failed: int = 0
     unknown: int = 0
     failed_alone: int = 0
+    failed_first: int = 0  # failing it and no criterion before it in protocol order
 
 
 @dataclass(slots=True)
@@ -37,10 +39,22 @@ class Attrition:
     def patients(self) -> int:
         return sum(self.verdicts.values())
 
+    def funnel(self) -> list[tuple[Criterion, int]]:
+        """Patients still in after each criterion, in protocol order (the screened records,
+        less those failing it or an earlier one; errors were never in)."""
+        remaining = self.patients - self.verdicts["error"]
+        steps = []
+        for criterion in self.criteria:
+            remaining -= self.by_criterion[criterion.id].failed_first
+            steps.append((criterion, remaining))
+        return steps
+
     def add(self, verdict: str, failed: Sequence[str], unknown: Sequence[str]) -> None:
         self.verdicts[verdict] += 1
         for criterion_id in failed:
             self.by_criterion[criterion_id].failed += 1
+        if failed:
+            self.by_criterion[failed[0]].failed_first += 1
         if len(failed) == 1:
             self.by_criterion[failed[0]].failed_alone += 1
         for criterion_id in unknown:

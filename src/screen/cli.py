@@ -6,11 +6,14 @@ No screening logic lives here. Exit codes (shared/spec/cli-and-report.md): 0 all
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import io
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
@@ -20,7 +23,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from screen.batch import Job, Renderer
+    from screen.attrition import Attrition
+    from screen.batch import Job, Renderer, Screened
     from screen.errors import Problem
     from screen.load import Criteria
 
@@ -43,6 +47,7 @@ class Format(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 def _parse_date(value: str | None) -> datetime.date | None:
@@ -73,7 +78,8 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table for people; json, jsonl or csv (the screening log) for systems.",
+        help="table for people; json, jsonl or csv (the screening log) for systems;"
+        " html: a self-contained page to print (one patient, or a batch summary).",
     ),
 ]
 OutputOption = Annotated[
@@ -257,12 +263,18 @@ def check(
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
-    if format is Format.table and len(files) == 1:
-        from screen.render.table import render_patient
+    if format in (Format.table, Format.html) and len(files) == 1:
         from screen.screening import screen_file
 
         report = screen_file(Path(files[0]), loaded, screening_date, today, max_bytes, horizon)
-        _emit_rich(lambda console: render_patient(report, console), output)
+        if format is Format.html:
+            from screen.render.html import patient_page
+
+            _emit(patient_page(report), output)
+        else:
+            from screen.render.table import render_patient
+
+            _emit_rich(lambda console: render_patient(report, console), output)
         raise typer.Exit(_exit_code({report.verdict: 1}))
     render = _renderer(format, len(files) > 1)
     job = Job(loaded, screening_date, today, render, max_bytes, horizon)
@@ -274,12 +286,15 @@ def _check_many(
 ) -> int:
     """Stream the records through the workers into the output, keeping running totals."""
     from screen.attrition import Attrition
-    from screen.batch import Batch, Screened, workers_for
+    from screen.batch import Batch, workers_for
     from screen.render.progress import progress
 
     attrition = Attrition(job.criteria.rules.criteria)
     rows: list[Screened] = []  # the table view lists every patient; other formats stream
     as_array = format is Format.json and len(files) > 1
+    # html: each patient's section waits in a spooled file while the summary is counted
+    # (closed by _html_batch, or on Ctrl-C; an anonymous file vanishes with the process anyway)
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8") if format is Format.html else None  # noqa: SIM115
 
     def stream(handle: TextIO | None) -> None:
         """Screen every file; write each piece to `handle` (None: the table, drawn at the end)."""
@@ -290,7 +305,10 @@ def _check_many(
         with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
             for index, screened in enumerate(batch.screen(files)):
                 attrition.add(screened.verdict, screened.failed, screened.unknown)
-                if handle is None:
+                if spool is not None:
+                    spool.write(screened.rendered)
+                    rows.append(dataclasses.replace(screened, rendered=""))
+                elif handle is None:
                     rows.append(screened)
                 elif as_array:
                     handle.write(("[\n" if index == 0 else ",\n") + screened.rendered)
@@ -306,13 +324,31 @@ def _check_many(
 
             stream(None)
             _emit_rich(lambda console: render_batch(rows, attrition, console), output)
+        elif spool is not None:
+            stream(None)
+            _write(output, lambda handle: _html_batch(handle, spool, rows, attrition, job))
         else:
             _write(output, stream)
     except KeyboardInterrupt:
+        if spool is not None:
+            spool.close()
         kept = "" if output is None else f"; {output} was left as it was"
         _say(f"interrupted after {attrition.patients} of {len(files)} records{kept}")
         return EXIT_INTERRUPTED
     return _exit_code(attrition.verdicts)
+
+
+def _html_batch(
+    handle: TextIO, spool: TextIO, rows: list[Screened], attrition: Attrition, job: Job
+) -> None:
+    """The summary (counts, funnel, table of patients), then each patient's section."""
+    from screen.render import html
+
+    handle.write(html.batch_head(rows, attrition, job.criteria.rules.criteria_set.id))
+    with spool:
+        spool.seek(0)
+        shutil.copyfileobj(spool, handle)
+    handle.write(html.batch_tail())
 
 
 def _renderer(format: Format, several: bool) -> Renderer:
@@ -325,6 +361,10 @@ def _renderer(format: Format, several: bool) -> Renderer:
         return jsonout.render_jsonl
     if format is Format.csv:
         return csvlog.row
+    if format is Format.html:
+        from screen.render.html import section
+
+        return section
     return jsonout.nothing
 
 
@@ -389,6 +429,10 @@ def explain(
         from screen.render.explain import explain_view
 
         _emit_rich(lambda console: console.print(explain_view(report, wanted, every)), output)
+    elif format is Format.html:
+        from screen.render.html import patient_page
+
+        _emit(patient_page(report, wanted), output)
     elif format is Format.csv:
         from screen.render import csvlog
 

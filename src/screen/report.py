@@ -7,6 +7,7 @@ this and nothing else.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ from screen.errors import Problem
 from screen.reasons import needs, reason
 from screen.todo import Todo
 from screen.trace import Outcome
-from screen.window import Eligibility
+from screen.window import Eligibility, Segment
 
 Verdict = Literal["eligible", "ineligible", "incomplete", "error"]
 
@@ -40,6 +41,9 @@ class Report:
     eligibility: Eligibility | None = None
     warnings: list[Problem] = field(default_factory=list)
     todo: list[Todo] = field(default_factory=list)  # by task, for the unknown criteria
+    # the time-limited criteria's statuses over the horizon, worked out only when a view
+    # asks for them (the HTML timeline): the other formats pay nothing for it
+    tracks: Callable[[], list[tuple[Any, list[Segment]]]] | None = None
 
     @property
     def eligible_from(self) -> datetime.date | None:

@@ -19,7 +19,7 @@ from screen.quality import path_of, unrecognized_names
 from screen.report import CriteriaStamp, Report, verdict_of
 from screen.todo import Todo, fresh_until, todo
 from screen.trace import Outcome
-from screen.window import DEFAULT_HORIZON_DAYS, Eligibility, eligibility
+from screen.window import DEFAULT_HORIZON_DAYS, Eligibility, eligibility, tracks
 
 
 def stamp(criteria: Criteria) -> CriteriaStamp:
@@ -69,6 +69,7 @@ def screen_file(
         eligibility=window,
         warnings=warnings,
         todo=_todo(criteria, patient, outcomes, window),
+        tracks=lambda: tracks(rules, vocabulary, patient, outcomes, screening_date, horizon_days),
     )
 
 

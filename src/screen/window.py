@@ -395,3 +395,49 @@ def _change(change: Change) -> dict[str, Any]:
         "cause": change.cause,
         "status": change.status,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of the horizon over which a criterion keeps one status; `cause`: the change
+    that starts it (None for the first, from the as-of date)."""
+
+    start: datetime.date
+    end: datetime.date  # last day, included
+    status: Status
+    cause: str | None = None
+
+
+def tracks(
+    criteria: Sequence[Criterion],
+    vocabulary: Vocabulary,
+    record: Any,
+    outcomes: Sequence[Outcome],
+    as_of: datetime.date,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> list[tuple[Criterion, list[Segment]]]:
+    """Per time-limited criterion (one with a date of change in the horizon), its statuses
+    over the whole horizon: for the eligibility timeline picture (computed only when asked)."""
+    end = as_of + datetime.timedelta(days=horizon_days)
+    found = []
+    for outcome in outcomes:
+        criterion = outcome.criterion
+        if not has_windows(criterion.logic):
+            continue
+        dates: dict[datetime.date, str] = {}
+        for change in changes(criterion.id, outcome.trace, as_of, end):
+            dates.setdefault(change.date, change.cause)
+        if not dates:
+            continue
+        segments = [Segment(as_of, end, outcome.status)]
+        for day in sorted(dates):
+            trace = evaluate_criterion(criterion.logic, record, Context(vocabulary, day))
+            status = status_of(criterion.type, trace.truth)
+            last = segments[-1]
+            if status != last.status:
+                segments[-1] = Segment(
+                    last.start, day - datetime.timedelta(days=1), last.status, last.cause
+                )
+                segments.append(Segment(day, end, status, dates[day]))
+        found.append((criterion, segments))
+    return found
