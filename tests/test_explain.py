@@ -216,7 +216,7 @@ def test_a_window_whose_date_is_not_recorded_is_unknown_and_says_what_is_needed(
     step = explain(report.outcomes[0])
     assert (step.kind, step.truth, step.found) == ("window", None, "consent: date not recorded")
     assert step.notes == ["needs informed_consent.date"]
-    assert step.rule == "consent (informed_consent.date) falls within 30 days before screening"
+    assert step.rule == "consent falls within 30 days before screening"
 
 
 def test_a_stale_observation_says_how_old_it_is(
@@ -239,7 +239,7 @@ def test_a_lab_value_near_its_threshold_is_flagged_as_a_near_miss(
     node = explained(screen_record, eligible, "EX10", "recent", 1)
     assert node.truth is False
     assert node.notes == [
-        "near miss: 104 10*9/L is within 4% of the threshold 100 10*9/L;"
+        "near miss: 104 x10^9/L is within 4% of the threshold 100 x10^9/L;"
         " a retest or a corrected record may change the verdict"
     ]
     merge(eligible, {"labs": {"platelets": {"value": 210}}})
@@ -384,3 +384,74 @@ def test_criteria_review_markdown_for_chosen_criteria_and_check_of_a_file(tmp_pa
     assert (
         f"{bad}:8 criteria[0].logic.field: no field 'ecgo' (did you mean 'ecog'?)" in failed.stderr
     )
+
+
+# Reasons a person reads in one glance: the decisive facts, no field paths, units as
+# people write them; `explain` holds the full tree.
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("10*9/L", "x10^9/L"),
+        ("10*4/uL", "x10^4/µL"),
+        ("umol/L", "µmol/L"),
+        ("mm[Hg]", "mmHg"),
+        ("mg/dL", "mg/dL"),
+        ("U/L", "U/L"),
+    ],
+)
+def test_units_are_written_as_people_write_them(code: str, shown: str) -> None:
+    from screen.reasons import unit_text
+
+    assert unit_text(code) == shown
+
+
+def test_reasons_name_each_fact_once_and_no_field_paths(criteria: Criteria) -> None:
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        report = screen_file(path, criteria, None, TODAY)
+        for outcome in report.outcomes:
+            said = report.to_dict()["results"][report.outcomes.index(outcome)]["reason"]
+            assert "10*" not in said and ">=" not in said and "<=" not in said, said
+            for path_like in ("prior_regimens", "informed_consent", "(agent)", "breast_cancer."):
+                assert path_like not in said, said
+    reasons = {
+        r["id"]: r["reason"]
+        for r in screen_file(EXAMPLES / "eligible.yaml", criteria, None, TODAY).to_dict()["results"]
+    }
+    assert (
+        "prior regimen #1 (trastuzumab, pertuzumab, docetaxel): setting: advanced;"
+        " with pertuzumab; with trastuzumab; with cytotoxic (docetaxel)"
+    ) in reasons["IN3"]
+    assert reasons["IN3"].count("docetaxel") == 2  # the regimen's name, and what matched
+    # EX10 passes without liver metastases: the branch for them is not spoken of, and
+    # the labs of one draw say their date once
+    assert "albumin" not in reasons["EX10"] and "200 U/L" not in reasons["EX10"]
+    assert reasons["EX10"].count("2026-11-12") == 1
+    assert reasons["EX10"].endswith("(all on 2026-11-12, 8 days before)")
+    assert "x10^9/L" in reasons["EX10"]
+    assert reasons["EX11"].endswith("planned chemotherapy: eribulin, not gemcitabine")
+
+
+def test_explain_asks_for_nothing_under_a_branch_already_decided(
+    screen_record: ScreenRecord, eligible: dict[str, Any]
+) -> None:
+    """Without liver metastases the albumin threshold never applies: no "needs" for it."""
+    remove(eligible, "labs.albumin")
+    report = screen_record(eligible)
+    outcome = next(o for o in report.outcomes if o.criterion.id == "EX10")
+    assert outcome.status == "pass" and report.todo == []
+    notes = [note for step in walk(explain(outcome)) for note in step.notes]
+    assert not [n for n in notes if "albumin" in n]
+    rules = [step.rule for step in walk(explain(outcome))]
+    assert not [r for r in rules if "(labs." in r or "(breast_cancer." in r]
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(100.04, "is within 0.1% of the threshold"), (104, "is within 4% of the threshold")],
+)
+def test_a_near_miss_never_says_within_0_percent(
+    screen_record: ScreenRecord, eligible: dict[str, Any], value: float, said: str
+) -> None:
+    eligible["labs"]["platelets"]["value"] = value
+    step = explained(screen_record, eligible, "EX10", "recent", 1)
+    assert step.notes and said in step.notes[0] and "within 0%" not in step.notes[0]

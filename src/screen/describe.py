@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.reasons import num
+from screen.reasons import num, unit_text
 from screen.rules import (
     Age,
     AllOf,
@@ -132,9 +132,10 @@ def _window(node: Window) -> str:
 
 def _recent(node: Recent) -> Outline:
     name = _name(node.label, node.recent)
-    unit = f" {node.unit}" if node.unit else ""
+    unit = f" {unit_text(node.unit)}" if node.unit else ""
     stated = "".join(
-        f" (or {value_words(v)} {u} when reported in {u})" for u, v in node.stated_in.items()
+        f" (or {value_words(v)} {unit_text(u)} when reported in {unit_text(u)})"
+        for u, v in node.stated_in.items()
     )
     sentence = (
         f"the most recent {name} ({node.recent}) within {period_words(node.within)} before "

@@ -17,7 +17,7 @@ from typing import Any
 
 from screen.describe import describe
 from screen.logic import Truth
-from screen.reasons import fact, needs, num
+from screen.reasons import fact, needs, num, unit_text
 from screen.rules import AllOf, AnyOf, Compare, Not, Recent, Sum
 from screen.trace import FieldValue, Items, Observation, Outcome, Total, Trace
 
@@ -54,26 +54,42 @@ def explain(outcome: Outcome) -> Step:
     return step(outcome.trace)
 
 
-def step(trace: Trace) -> Step:
+def step(trace: Trace, decided: bool = False) -> Step:
+    """One node and its children; `decided`: an ancestor is settled whatever this node
+    comes to, so an unknown here needs nothing (the to-do does not ask for it either)."""
     node = trace.node
     kind = type(node).__name__.lower().replace("allof", "all").replace("anyof", "any")
-    children = [step(child) for child in trace.children]
+    settled = decided or trace.truth is not None
+    children = [step(child, settled) for child in trace.children]
     found = _tally(trace) if isinstance(node, AllOf | AnyOf | Not) else fact(trace)
     notes: list[str] = []
-    if trace.truth is None and not isinstance(node, AllOf | AnyOf | Not):
+    if trace.truth is None and not decided and not isinstance(node, AllOf | AnyOf | Not):
         notes += [f"needs {need}" for need in needs(trace)]
         notes += _staleness(trace)
     notes += _near_miss(trace)
     return Step(
         kind,
         trace.truth,
-        describe(node).sentence,
+        _without_paths(describe(node).sentence, node),
         found,
         _plain_evidence(trace.evidence),
         notes,
         children,
         trace.item,
     )
+
+
+_PATH_FIELDS = ("field", "drug", "date", "recent", "exists", "count", "latest", "sum", "age")
+
+
+def _without_paths(sentence: str, node: Any) -> str:
+    """The rule in words, without the record's field paths in brackets: the review document
+    keeps them for the monitor; a coordinator reads the labels."""
+    for name in _PATH_FIELDS:
+        path = getattr(node, name, None)
+        if isinstance(path, str):
+            sentence = sentence.replace(f" ({path})", "")
+    return sentence
 
 
 def _tally(trace: Trace) -> str:
@@ -127,11 +143,17 @@ def _near_miss(trace: Trace) -> list[str]:
     margin = abs(value - threshold) / abs(threshold)
     if margin > NEAR_MISS:
         return []
-    shown = f"{num(value)} {unit}".strip()
-    limit = f"{num(threshold)} {unit}".strip()
-    percent = num((margin * 100).quantize(Decimal("0.1")))
+    shown = f"{num(value)} {unit_text(unit)}".strip()
+    limit = f"{num(threshold)} {unit_text(unit)}".strip()
+    percent = (margin * 100).quantize(Decimal("0.1"))
+    if margin == 0:
+        distance = "is exactly at"
+    elif percent == 0:
+        distance = "is within 0.1% of"
+    else:
+        distance = f"is within {num(percent)}% of"
     return [
-        f"near miss: {shown} is within {percent}% of the threshold {limit}; a retest or a corrected record may change the verdict"
+        f"near miss: {shown} {distance} the threshold {limit}; a retest or a corrected record may change the verdict"
     ]
 
 

@@ -8,6 +8,7 @@ values and thresholds that settled the criterion and nothing else.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -91,12 +92,17 @@ def days(n: int | None) -> str:
 
 def decisive(trace: Trace) -> list[Trace]:
     """The children that settled a node's truth (Kleene): the unknown parts of an unknown
-    node, the false parts of a false `all`, the true parts of a true `any` or `exists`."""
+    node, the first false part of a false `all`, the true parts of a true `any` or
+    `exists`."""
     node, truth, children = trace.node, trace.truth, trace.children
     if truth is None:
         return [c for c in children if c.truth is None]
     if isinstance(node, AllOf):
-        return list(children) if truth else [c for c in children if c.truth is False]
+        if truth:
+            return list(children)
+        # one false part settles it: the first, which in a guarded branch is its guard
+        # ("liver metastases: no" says why the albumin threshold was never asked about)
+        return [next(c for c in children if c.truth is False)]
     if isinstance(node, AnyOf):
         return [c for c in children if c.truth is True] if truth else list(children)
     if isinstance(node, Exists):
@@ -106,25 +112,30 @@ def decisive(trace: Trace) -> list[Trace]:
     return list(children)
 
 
-def facts(trace: Trace) -> list[str]:
-    """Short statements of the decisive evidence under a trace."""
+def facts(trace: Trace, in_item: bool = False) -> list[str]:
+    """Short statements of the decisive evidence under a trace (`in_item`: under a list
+    item already named with its drugs, so a drug fact need not name them again)."""
     node = trace.node
     if isinstance(node, AllOf | AnyOf | Not):
         chosen = decisive(trace)
         if trace.settled and not chosen:
             return [whichever_way(trace)]
-        return [f for child in chosen for f in facts(child)]
-    own = fact(trace)
+        return [f for child in chosen for f in facts(child, in_item)]
+    own = fact(trace, in_item)
     if isinstance(node, Exists | Latest):
-        inner = [f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace)]
+        inner = [f"{_item(trace, c)}: {'; '.join(_inner(c))}" for c in decisive(trace)]
         if isinstance(node, Latest):
             return [
-                f"{own} ({_item(trace, c)}): {', '.join(facts(c))}" for c in trace.children
+                f"{own} ({_item(trace, c)}): {', '.join(_inner(c))}" for c in trace.children
             ] or [own]
         return inner or [own]
     if isinstance(node, Count | Sum) and trace.truth is None:
-        return [own, *(f"{_item(trace, c)}: {'; '.join(facts(c))}" for c in decisive(trace))]
+        return [own, *(f"{_item(trace, c)}: {'; '.join(_inner(c))}" for c in decisive(trace))]
     return [own]
+
+
+def _inner(item: Trace) -> list[str]:
+    return list(dict.fromkeys(facts(item, in_item=True)))
 
 
 def whichever_way(trace: Trace) -> str:
@@ -147,16 +158,24 @@ def _item(parent: Trace, child: Trace) -> str:
     index = child.item if child.item is not None else 0
     name = names[index] if index < len(names) and names[index] else ""
     path = getattr(parent.evidence, "path", "item")
-    return f"{path} #{index + 1}" + (f" ({name})" if name else "")
+    return f"{noun(path)} #{index + 1}" + (f" ({name})" if name else "")
 
 
-def fact(trace: Trace) -> str:
+def noun(path: str) -> str:
+    """A list's entry as people name it: `prior_regimens` -> "prior regimen"."""
+    last = path.rsplit(".", 1)[-1].replace("_", " ")
+    if last.endswith("ies"):
+        return last[:-3] + "y"
+    return last[:-1] if last.endswith("s") and not last.endswith("ss") else last
+
+
+def fact(trace: Trace, in_item: bool = False) -> str:
     """One node's own statement, from its evidence."""
     node, truth, evidence = trace.node, trace.truth, trace.evidence
     if isinstance(evidence, FieldValue):
         return _field_fact(node, truth, evidence)
     if isinstance(evidence, DrugMatch):
-        return _drug_fact(node, truth, evidence)
+        return _drug_fact(node, truth, evidence, in_item)
     if isinstance(node, Window):
         label = label_of(node, node.date)
         if evidence.date is None:
@@ -220,7 +239,7 @@ def _field_fact(node: Any, truth: bool | None, evidence: FieldValue) -> str:
     return f"{label} {num(evidence.value)} {symbol(node.op, truth)} {num(node.value)}"
 
 
-def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
+def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch, in_item: bool = False) -> str:
     label = label_of(node, evidence.path)
     if not evidence.names:
         return f"{label}: not recorded"
@@ -231,12 +250,18 @@ def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch) -> str:
             for n, s in evidence.suggestions
         ]
         return f"{label} {text(evidence.names)}: unrecognized drug name {', '.join(hints)}"
-    single = len(evidence.names) == 1
-    if truth:
-        if single:
-            return f"{label} {text(evidence.names)} is {wanted}"
-        return f"{label} {text(evidence.names)} include {wanted} ({text(evidence.matched)})"
-    return f"{label} {text(evidence.names)} {'is not' if single else 'do not include'} {wanted}"
+    matched = [m for m in evidence.matched if m.casefold() != wanted.casefold()]
+    which = f" ({text(matched)})" if truth and matched else ""
+    if in_item:  # the item's name already lists its drugs
+        return f"with {wanted}{which}" if truth else f"without {wanted}"
+    names = text(evidence.names)
+    if len(evidence.names) == 1:
+        if truth:
+            return f"{label}: {names}" + (f" ({wanted})" if matched else "")
+        return f"{label}: {names}, not {wanted}"
+    return (
+        f"{label}: {names}, including {wanted}" if truth else f"{label}: no {wanted} among {names}"
+    )
 
 
 def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -> str:
@@ -276,7 +301,17 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
 
 
 def _unit(unit: str) -> str:
-    return "%" if unit == "%" else (f" {unit}" if unit else "")
+    return "%" if unit == "%" else (f" {unit_text(unit)}" if unit else "")
+
+
+_POWER = re.compile(r"10\*(\d+)")
+_MICRO = re.compile(r"(?<![A-Za-z])u(?=(mol|g|L|IU)\b)")
+
+
+def unit_text(code: str) -> str:
+    """A UCUM code as people write it: `10*9/L` is x10^9/L, `umol/L` is µmol/L."""
+    shown = _MICRO.sub("µ", _POWER.sub(r"x10^\1", code))
+    return shown.replace("mm[Hg]", "mmHg")
 
 
 def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
@@ -315,7 +350,21 @@ def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
 def reason(trace: Trace) -> str:
     """One sentence for a coordinator: the decisive facts, joined."""
     sentence = "; ".join(dict.fromkeys(facts(trace)))
+    sentence = sentence.replace(">=", "≥").replace("<=", "≤")  # one notation throughout
+    sentence = _one_date(sentence)
     return sentence[:1].upper() + sentence[1:] if sentence else ""
+
+
+_DATED = re.compile(r" on (\d{4}-\d\d-\d\d) \(([^()]*)\)")
+
+
+def _one_date(sentence: str) -> str:
+    """Results of one draw say their date once: "(all on 2026-11-12, 8 days before)"."""
+    dates = set(_DATED.findall(sentence))
+    if len(dates) != 1 or len(_DATED.findall(sentence)) < 3:
+        return sentence
+    day, before = dates.pop()
+    return f"{_DATED.sub('', sentence)} (all on {day}, {before})"
 
 
 @dataclass(frozen=True, slots=True)
