@@ -13,6 +13,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -374,11 +375,24 @@ def _emit_rich(draw: Callable[[Console], None], output: Path | None) -> None:
     from screen.render.safe import stdout_stream
 
     if output is None:
-        draw(Console(file=stdout_stream()))
+        terminal = sys.stdout.isatty()
+        draw(Console(file=stdout_stream(), width=_view_width(terminal)))
         return
     buffer = io.StringIO()
-    draw(Console(file=buffer, color_system=None, width=140))
+    draw(Console(file=buffer, color_system=None, width=_view_width(False)))
     _emit(buffer.getvalue(), output)
+
+
+FILE_WIDTH = 160  # a file or a pipe: tables take their content's width, up to this
+
+
+def _view_width(terminal: bool) -> int | None:
+    """COLUMNS when set; a terminal's own width; else (`> file` and `--output file` alike)
+    room for the content, which rich's tables then take only as much of as they need."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if terminal else FILE_WIDTH
 
 
 @app.command()

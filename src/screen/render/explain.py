@@ -78,9 +78,10 @@ def _label(step: Step) -> RenderableType:
     mark, style = TRUTH_STYLE[step.truth]
     prefix = f"item #{step.item + 1}: " if step.item is not None else ""
     line = Text.assemble((mark, style), "  ", (prefix, "bold"), shown(step.rule))
-    found = Text.assemble(("    found: ", "dim"), shown(step.found))
+    found = Text.assemble(("found: ", "dim"), shown(step.found))
     notes = [
-        text(f"    → {note}" if note.startswith("needs") else f"    ⚠ {note}", "yellow")
+        text(f"→ {note}" if note.startswith("needs") else f"⚠ {note}", "yellow")
         for note in step.notes
     ]
-    return Group(line, found, *notes)
+    # continuation lines stay under their first line, on any width
+    return Group(line, *(Padding(part, (0, 0, 0, 4)) for part in (found, *notes)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -63,25 +64,28 @@ def patient_heading(report: Report) -> RenderableType:
 
 
 def todo_view(report: Report) -> RenderableType | None:
-    """What to collect for the unknown criteria, merged per assessment."""
+    """What to collect for the unknown criteria, by task."""
     items = report.todo
     if not items:
         return None
-    return Group(
-        Text("To collect (settles the unknown criteria):", style="bold yellow"),
-        *(text(f"  • {item.sentence()}") for item in items),
-    )
+    bullets = Table.grid()
+    bullets.add_column(no_wrap=True)
+    bullets.add_column()  # a wrapped item stays beside its bullet
+    for item in items:
+        bullets.add_row("  • ", text(item.sentence()))
+    return Group(Text("To collect (settles the unknown criteria):", style="bold yellow"), bullets)
 
 
 def patient_view(report: Report) -> RenderableType:
-    """One patient: heading, verdict, one row per criterion, then the missing data."""
+    """One patient: heading, verdict, one row per criterion, then what to collect. The
+    reason is the column people read: it takes the room, at full strength."""
     if report.verdict == "error":
         return patient_heading(report)
     table = Table(show_lines=False, expand=False, pad_edge=False)
     table.add_column("id", no_wrap=True)
-    table.add_column("criterion", ratio=2)
+    table.add_column("criterion", ratio=2, min_width=14, overflow="fold")
     table.add_column("status", no_wrap=True)
-    table.add_column("reason", ratio=5)
+    table.add_column("reason", ratio=5, min_width=24, overflow="fold")
     for outcome in report.outcomes:
         label, style = STATUS_STYLE[outcome.status]
         row_style = "" if outcome.status == "pass" else style.replace("bold ", "")
@@ -89,7 +93,7 @@ def patient_view(report: Report) -> RenderableType:
             text(outcome.criterion.id),
             text(outcome.criterion.title),
             Text(label, style=style),
-            text(reason(outcome.trace), row_style if outcome.status != "pass" else "dim"),
+            text(reason(outcome.trace), row_style),
         )
     parts: list[RenderableType] = [patient_heading(report), table]
     todo = todo_view(report)
@@ -99,8 +103,22 @@ def patient_view(report: Report) -> RenderableType:
     return Group(*parts)
 
 
+def common_folder(sources: Sequence[str]) -> str:
+    """The folder every file of the batch is in ("" when none is shared): said once, and
+    each row shows the part of its file name that differs."""
+    folders = [os.path.dirname(s) for s in sources]
+    if not folders:
+        return ""
+    try:
+        shared = os.path.commonpath(folders)
+    except ValueError:  # absolute and relative names mixed
+        return ""
+    return shared if shared not in ("", ".") else ""
+
+
 def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType:
-    """Several patients: counts per verdict, one row per patient, then the attrition table."""
+    """Several patients: counts per verdict, one row per patient (the file names relative
+    to their shared folder), the problems of the error rows in full, then the attrition."""
     counts = attrition.verdicts
     summary = Text.assemble(
         (f"{attrition.patients} patients: ", "bold"),
@@ -110,58 +128,72 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
             for item in ((f"{counts[verdict]} {label.lower()}", style), ("  ", ""))
         ],
     )
-    table = Table(pad_edge=False)
+    folder = common_folder([row.source for row in rows])
+    lead = len(folder) + 1 if folder else 0
+    table = Table(pad_edge=False, title_justify="left", caption_justify="left")
+    if folder:
+        table.title = text(f"files in {folder}{os.sep}")
     table.add_column("patient_id", no_wrap=True)
-    table.add_column("file")
+    table.add_column("file", overflow="fold", min_width=8)
     table.add_column("verdict", no_wrap=True)
-    table.add_column("failed", style="red")
-    table.add_column("unknown", style="yellow")
-    table.add_column("eligible from", no_wrap=True)
-    table.add_column("until", no_wrap=True)
-    with_problems = any(row.problems for row in rows)
-    if with_problems:
-        table.add_column("problem", style="magenta")
+    table.add_column("failed", style="red", min_width=7)
+    table.add_column("unknown", style="yellow", min_width=8)
+    table.add_column("eligible", min_width=10)
+    errors: list[Text] = []
     for row in rows:
         label, style = VERDICT_STYLE[row.verdict]
-        cells: list[RenderableType] = [
+        table.add_row(
             text(row.patient_id or "-"),
-            text(row.source),
+            text(row.source[lead:]),
             Text(label, style=style),
             text(" ".join(row.failed)),
             text(" ".join(row.unknown)),
-            text(row.eligible_from or ""),
-            text(row.eligible_until or ""),
-        ]
-        if with_problems:
-            more = len(row.problems) - 1
-            first = str(row.problems[0]) if row.problems else ""
-            cells.append(text(first + (f" (and {more} more)" if more > 0 else "")))
-        table.add_row(*cells)
-    return Group(summary, table, Text(""), attrition_view(attrition))
+            text(_stretch(row.eligible_from, row.eligible_until)),
+        )
+        errors += [text(f"  {problem}", "magenta") for problem in row.problems]
+    parts: list[RenderableType] = [summary, table]
+    if errors:
+        parts += [Text("Problems (error rows):", style="bold magenta"), *errors]
+    return Group(*parts, Text(""), attrition_view(attrition))
+
+
+def _stretch(first: str | None, last: str | None) -> str:
+    """When eligible, in words that wrap between the dates on a narrow terminal."""
+    if first is None:
+        return ""
+    return f"{first} to {last}" if last else f"from {first}"
 
 
 def attrition_view(attrition: Attrition) -> RenderableType:
-    """Per criterion: how many it failed, left unknown, and kept out on its own."""
+    """Per criterion that failed or left anyone unknown: how many it failed, left unknown,
+    and kept out on its own; the others are counted in one line, not listed."""
     table = Table(
         title="Attrition: patients per criterion (fails only this = kept out by it alone)",
         title_justify="left",
+        caption_justify="left",
         pad_edge=False,
     )
     table.add_column("id", no_wrap=True)
-    table.add_column("criterion")
-    table.add_column("failed", justify="right", style="red")
-    table.add_column("unknown", justify="right", style="yellow")
-    table.add_column("fails only this", justify="right", style="bold red")
+    table.add_column("criterion", min_width=12)
+    table.add_column("failed", justify="right", style="red", no_wrap=True)
+    table.add_column("unknown", justify="right", style="yellow", no_wrap=True)
+    table.add_column("fails only this", justify="right", style="bold red", min_width=6)
+    quiet = 0
     for criterion in attrition.criteria:
         totals = attrition.by_criterion[criterion.id]
-        quiet = not (totals.failed or totals.unknown)
+        if not (totals.failed or totals.unknown):
+            quiet += 1
+            continue
         table.add_row(
             text(criterion.id),
             text(criterion.title),
             str(totals.failed),
             str(totals.unknown),
             str(totals.failed_alone),
-            style="dim" if quiet else "",
+        )
+    if quiet:
+        table.caption = (
+            f"The other {quiet} criteria: no patient failed them or was unknown on them."
         )
     return table
 
