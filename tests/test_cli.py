@@ -179,3 +179,64 @@ def test_an_error_row_in_the_screening_log_says_why(tmp_path: Path) -> None:
     assert code == 3 and row["verdict"] == "error"
     assert "bad.yaml:2 ecog" in row["errors"] and "less than or equal to 5" in row["errors"]
     assert row["warnings"] == ""
+
+
+# Smaller defects a new user found (issue 13, point 5).
+CRITERIA_FILE = EXAMPLES.parent.parent / "criteria" / "precious.yaml"
+
+
+def test_the_review_document_has_no_stray_path_for_the_item_itself() -> None:
+    code, out, _ = run("criteria", "--review", "--format", "markdown")
+    assert code == 0 and "(.)" not in out
+    assert "last IV antibiotic dose falls within 14 days before screening" in out
+
+
+def test_the_terminal_review_folds_long_names_instead_of_cutting_them() -> None:
+    result = runner.invoke(app, ["criteria", "--review"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0 and "…" not in result.stdout
+    assert "tegafur/gimeracil/oterac" in result.stdout
+
+
+def test_check_with_review_reviews_the_checked_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.yaml"
+    text = CRITERIA_FILE.read_text()
+    other.write_text(text.replace("title: Adequate cardiac function", "title: Heart OK", 1))
+    result = runner.invoke(
+        app, ["criteria", "--check", str(other), "--review", "--format", "markdown"]
+    )
+    assert result.exit_code == 0
+    assert "OK, 31 criteria" in result.stderr
+    assert "Heart OK" in result.stdout and "Criteria review" in result.stdout
+
+
+def test_a_duplicate_id_is_numbered_as_its_location_is(tmp_path: Path) -> None:
+    duplicate = tmp_path / "dup.yaml"
+    duplicate.write_text(CRITERIA_FILE.read_text().replace("  - id: IN2\n", "  - id: IN1\n", 1))
+    result = runner.invoke(app, ["criteria", "--check", str(duplicate)])
+    assert result.exit_code == 3
+    assert "criteria[1].id: duplicate criterion id 'IN1' (also criteria[0])" in result.stderr
+
+
+def test_help_shows_no_type_placeholders_and_offers_completion() -> None:
+    top = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).stdout
+    assert "--install-completion" in top
+    assert not [line for line in top.splitlines() if "--version" in line and "<bool>" in line]
+    explain = runner.invoke(app, ["explain", "--help"], env={"COLUMNS": "120"}).stdout
+    assert not [line for line in explain.splitlines() if "--all" in line and "<bool>" in line]
+    assert "<list[str]>" not in explain and "FILE" in explain
+    check = runner.invoke(app, ["check", "--help"], env={"COLUMNS": "120"}).stdout
+    assert "{paths}" not in check and "PATH" in check
+
+
+def test_the_criteria_as_json_data() -> None:
+    code, out, _ = run("criteria", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and len(data["criteria"]) == 31
+    assert [c["id"] for c in data["criteria"]][:2] == ["IN1", "IN2"]
+    in6 = next(c for c in data["criteria"] if c["id"] == "IN6")
+    assert in6["logic"]["recent"] == "lvef" and in6["text"].startswith("Left Ventricular")
+    assert in6["logic_in_words"][0].startswith("- Met when the most recent LVEF")
+    report = json.loads(run("check", str(EXAMPLES / "eligible.yaml"), "-f", "json")[1])
+    assert data["criteria_set"]["sha256"] == report["criteria_set"]["sha256"]
+    only = json.loads(run("criteria", "EX10", "--format", "json")[1])
+    assert [c["id"] for c in only["criteria"]] == ["EX10"]

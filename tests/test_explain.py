@@ -319,7 +319,7 @@ PINNED = {
     "EX8": [
         "- Excluded when myocardial infarction within 6 months: some entry of"
         " cardiac_history.myocardial_infarctions is one where:",
-        "  - myocardial infarction (.) falls within 6 months before screening",
+        "  - myocardial infarction falls within 6 months before screening",
     ],
     "EX1": [
         "- Excluded when chemotherapy regimens for advanced disease: the number of entries of"

@@ -6,6 +6,7 @@ errors, screenshots and prints, its pictures match the data, and data never beco
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ BROWSER = next(
 )
 needs_browser = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed")
 runner = CliRunner()
+SCREENSHOT = Path(__file__).parent.parent / "docs" / "html-report.png"
 
 
 def browse(page: Path, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -135,8 +137,11 @@ def test_one_patient_renders_prints_and_its_timeline_matches_the_window(tmp_path
 
 
 @needs_browser
-def test_a_batch_renders_and_the_funnel_bars_are_the_counts(tmp_path: Path) -> None:
-    page = render(tmp_path, "check", str(EXAMPLES))
+def test_a_batch_renders_and_the_funnel_bars_are_the_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(EXAMPLES.parent.parent)  # file names as a user types them
+    page = render(tmp_path, "check", "examples/patients")
     loaded = browse(page, "--dump-dom")
     assert loaded.returncode == 0 and console_messages(loaded.stderr) == []
     found = shapes(loaded.stdout)
@@ -156,6 +161,9 @@ def test_a_batch_renders_and_the_funnel_bars_are_the_counts(tmp_path: Path) -> N
     assert [float(r["height"]) / alone_unit for r in only] == pytest.approx(alone, abs=1e-3)
     assert sum(alone) == 2  # EX5 and EX10 keep one patient out each, on their own
     _screenshot_and_print(page, tmp_path)
+    if os.environ.get("UPDATE_SCREENSHOT"):  # the README's picture (docs/html-report.png)
+        shot = browse(page, f"--screenshot={SCREENSHOT}", "--window-size=820,1400")
+        assert shot.returncode == 0 and SCREENSHOT.stat().st_size < 200_000
 
 
 @needs_browser

@@ -65,7 +65,7 @@ def check_criteria(
             findings.append(
                 (
                     (*loc, "id"),
-                    f"duplicate criterion id {criterion.id!r} (also criterion #{seen[criterion.id] + 1})",
+                    f"duplicate criterion id {criterion.id!r} (also criteria[{seen[criterion.id]}])",
                 )
             )
         seen.setdefault(criterion.id, index)

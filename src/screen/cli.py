@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import enum
 import io
+import json
 import os
 import re
 import shutil
@@ -35,7 +36,7 @@ app = typer.Typer(
     name="screen",
     help="Screen patients against the PRECIOUS (JBCRG-M05, NCT02514681) eligibility criteria.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -156,7 +157,11 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+            "--version",
+            help="Show the version and exit.",
+            callback=_version,
+            is_eager=True,
+            metavar="",  # a flag takes no value: no "<bool>" in the help
         ),
     ] = False,
 ) -> None:
@@ -239,6 +244,7 @@ def check(
         typer.Argument(
             help="Patient files, or directories searched recursively for *.yaml and *.yml.",
             show_default=False,
+            metavar="PATH",
         ),
     ],
     criteria: CriteriaOption = None,
@@ -398,7 +404,10 @@ def _view_width(terminal: bool) -> int | None:
 @app.command()
 def explain(
     file: Annotated[
-        Path, typer.Argument(help="One patient file.", show_default=False, dir_okay=False)
+        Path,
+        typer.Argument(
+            help="One patient file.", show_default=False, dir_okay=False, metavar="FILE"
+        ),
     ],
     rule: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -406,11 +415,13 @@ def explain(
             "--rule",
             "-r",
             help="Only this criterion (repeatable: --rule IN6 --rule EX10).",
+            metavar="ID",
             show_default=False,
         ),
     ] = None,
     every: Annotated[
-        bool, typer.Option("--all", help="Every criterion's trace, the passed ones too.")
+        bool,
+        typer.Option("--all", help="Every criterion's trace, the passed ones too.", metavar=""),
     ] = False,
     criteria: CriteriaOption = None,
     as_of: AsOfOption = None,
@@ -461,6 +472,7 @@ def explain(
 class ListFormat(enum.StrEnum):
     table = "table"
     markdown = "markdown"
+    json = "json"
 
 
 TrialsOption = Annotated[
@@ -507,7 +519,9 @@ def record_schema(criteria: TrialsOption = None, output: OutputOption = None) ->
 def list_criteria(
     ids: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Only these criteria (e.g. IN6 EX10).", show_default=False),
+        typer.Argument(
+            help="Only these criteria (e.g. IN6 EX10).", show_default=False, metavar="ID"
+        ),
     ] = None,
     criteria: CriteriaOption = None,
     review: Annotated[
@@ -516,6 +530,7 @@ def list_criteria(
             "--review",
             help="The review document for the medical monitor: protocol text beside the"
             " encoded logic in plain words, interpretations, vocabulary and tables.",
+            metavar="",
         ),
     ] = False,
     check_file: Annotated[
@@ -529,7 +544,12 @@ def list_criteria(
     ] = None,
     format: Annotated[
         ListFormat,
-        typer.Option("--format", "-f", help="table for the terminal; markdown to print or share."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table for the terminal; markdown to print or share; json: the criteria as"
+            " data (id, type, title, verbatim text, interpretation, logic in words and as rules).",
+        ),
     ] = ListFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -540,15 +560,18 @@ def list_criteria(
         checked = _load_criteria(check_file)
         rules = checked.rules
         kinds = [c.type for c in rules.criteria]
-        _say(
+        summary = (
             f"{check_file}: OK, {len(kinds)} criteria ({kinds.count('inclusion')} inclusion,"
             f" {kinds.count('exclusion')} exclusion), {len(checked.catalog.dictionary.fields)}"
             f" record fields, {len(checked.catalog.vocabulary.drugs)} drugs,"
             f" {len(checked.catalog.equivalences)} equivalence tables,"
-            f" {len(checked.catalog.analytes)} analytes",
-            err=False,
+            f" {len(checked.catalog.analytes)} analytes"
         )
-        raise typer.Exit(0)
+        if not review and not ids and format is ListFormat.table:
+            _say(summary, err=False)
+            raise typer.Exit(0)
+        _say(summary)  # then the checked file's review or list, as asked
+        criteria = check_file
     loaded = _load_criteria(criteria)
     identity = loaded.rules.criteria_set
     wanted = [i.upper() for i in ids or []]
@@ -556,6 +579,13 @@ def list_criteria(
     if unknown:
         _error(f"no criterion {', '.join(unknown)} in {identity.id}")
         raise typer.Exit(2)
+    if format is ListFormat.json:
+        from screen.review import criteria_data
+
+        _emit(
+            json.dumps(criteria_data(loaded, wanted), indent=2, ensure_ascii=False) + "\n", output
+        )
+        return
     if review:
         from screen.review import review_markdown
 
@@ -563,9 +593,9 @@ def list_criteria(
         if format is ListFormat.markdown:
             _emit(document, output)
         else:
-            from rich.markdown import Markdown
+            from screen.render.markdown import folded
 
-            _emit_rich(lambda console: console.print(Markdown(document)), output)
+            _emit_rich(lambda console: console.print(folded(document)), output)
         return
     chosen = [c for c in loaded.rules.criteria if not wanted or c.id.upper() in wanted]
     if format is ListFormat.markdown:

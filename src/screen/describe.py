@@ -102,6 +102,11 @@ def period_words(period: Period) -> str:
     return f"{amount} {unit[:-1] if amount == 1 else unit}"
 
 
+def _path(path: str) -> str:
+    """The field path in brackets for the reviewer; none for the item itself (".")."""
+    return "" if path == "." else f" ({path})"
+
+
 def _name(label: str | None, path: str) -> str:
     return label or path.replace("_", " ")
 
@@ -110,24 +115,24 @@ def _compare(node: Compare) -> str:
     name = _name(node.label, node.field)
     if node.factor is not None:
         return (
-            f"{name} ({node.field}) times the {node.factor.table} factor of "
+            f"{name}{_path(node.field)} times the {node.factor.table} factor of "
             f"{node.factor.key} {WORDS[node.op]} {value_words(node.value)}"
         )
-    return f"{name} ({node.field}) {WORDS[node.op]} {value_words(node.value)}"
+    return f"{name}{_path(node.field)} {WORDS[node.op]} {value_words(node.value)}"
 
 
 def _drug(node: Drug) -> str:
     name = _name(node.label, node.drug)
     wanted = f"a drug of class {node.has_class}" if node.has_class else " or ".join(node.is_ or [])
-    return f"{name} ({node.drug}) includes {wanted} (by the drug vocabulary)"
+    return f"{name}{_path(node.drug)} includes {wanted} (by the drug vocabulary)"
 
 
 def _window(node: Window) -> str:
     name = _name(node.label, node.date)
     if node.within is not None:
-        return f"{name} ({node.date}) falls within {period_words(node.within)} before screening"
+        return f"{name}{_path(node.date)} falls within {period_words(node.within)} before screening"
     assert node.before is not None
-    return f"{name} ({node.date}) is more than {period_words(node.before)} before screening"
+    return f"{name}{_path(node.date)} is more than {period_words(node.before)} before screening"
 
 
 def _recent(node: Recent) -> Outline:
@@ -138,7 +143,7 @@ def _recent(node: Recent) -> Outline:
         for u, v in node.stated_in.items()
     )
     sentence = (
-        f"the most recent {name} ({node.recent}) within {period_words(node.within)} before "
+        f"the most recent {name}{_path(node.recent)} within {period_words(node.within)} before "
         f"screening {WORDS[node.op]} {value_words(node.value)}{unit}{stated}"
     )
     return _counting_only(sentence, node.where, "measurements")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from screen.describe import describe_criterion
 from screen.dictionary import field_kind, field_values
@@ -187,3 +188,31 @@ def _fields(criteria: Criteria) -> list[str]:
 
 def _one(conversion: Conversion) -> str:
     return num(conversion.apply(Decimal(1)))
+
+
+def criteria_data(criteria: Criteria, only: Sequence[str] = ()) -> dict[str, Any]:
+    """The criteria as data for a site's tooling: the set's identity and sha256, and per
+    criterion its protocol words, the logic in plain words and the logic itself."""
+    rules = criteria.rules
+    wanted = {i.upper() for i in only}
+    return {
+        "criteria_set": {
+            **rules.criteria_set.model_dump(mode="json", exclude_none=True),
+            "sha256": criteria.sha256,
+        },
+        "criteria": [
+            {
+                "id": c.id,
+                "type": c.type,
+                "title": c.title,
+                "text": c.text,
+                "interpretation": c.interpretation,
+                "logic_in_words": describe_criterion(c).lines(),
+                "logic": c.logic.model_dump(mode="json", by_alias=True, exclude_none=True)
+                if hasattr(c.logic, "model_dump")
+                else c.logic,
+            }
+            for c in rules.criteria
+            if not wanted or c.id.upper() in wanted
+        ],
+    }

@@ -18,6 +18,7 @@ from screen.attrition import VERDICTS, Attrition
 from screen.explain import Step, explain
 from screen.reasons import reason
 from screen.render import svg
+from screen.render.names import common_folder, within
 from screen.report import Report
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ svg .lbl { font-size: 10px; } svg .tick { font-size: 8px; fill: #333; }
 .signatures div { border-top: 1px solid #000; padding-top: 2pt; font-size: 9pt; color: #333; margin-top: 22pt; }
 .patient { break-before: page; } .patient:first-of-type { break-before: auto; }
 tr, li, .signatures { break-inside: avoid; }
-th.sortable { cursor: pointer; } th.sortable::after { content: " ⇅"; color: #999; }
+td.date, .verdict { white-space: nowrap; }
+th.sortable { cursor: pointer; } th.sortable::after { content: " ⇅"; color: #999; font-size: 8pt; }
 @media print { th.sortable::after { content: ""; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -220,6 +222,7 @@ def batch_head(rows: Sequence[Screened], attrition: Attrition, criteria_id: str)
     counts = attrition.verdicts
     screened = attrition.patients - counts["error"]
     alone = {cid: totals.failed_alone for cid, totals in attrition.by_criterion.items()}
+    folder = common_folder([row.source for row in rows])
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -234,20 +237,26 @@ def batch_head(rows: Sequence[Screened], attrition: Attrition, criteria_id: str)
         '<p class="legend"><span><i class="swatch" style="background:#1565c0"></i>still in after'
         ' the criterion (protocol order; not failed so far)</span><span><i class="swatch"'
         ' style="background:#c62828"></i>fails only this criterion</span></p>',
-        '<h2>Patients</h2><table class="sortable"><thead><tr><th>patient_id</th><th>file</th>'
+        f"<h2>Patients</h2>{_files_in(folder)}"
+        '<table class="sortable"><thead><tr><th>patient_id</th><th>file</th>'
         "<th>verdict</th><th>failed</th><th>unknown</th><th>eligible from</th><th>until</th>"
         "</tr></thead><tbody>",
     ]
     for row in rows:
         parts.append(
             f'<tr><td><a href="#{anchor(row.source)}">{_e(row.patient_id or "-")}</a></td>'
-            f"<td>{_e(row.source)}</td>"
+            f"<td>{_e(within(row.source, folder))}</td>"
             f'<td><span class="verdict {row.verdict}">{row.verdict}</span></td>'
             f"<td>{_e(' '.join(row.failed))}</td><td>{_e(' '.join(row.unknown))}</td>"
-            f"<td>{_e(row.eligible_from or '')}</td><td>{_e(row.eligible_until or '')}</td></tr>"
+            f'<td class="date">{_e(row.eligible_from or "")}</td>'
+            f'<td class="date">{_e(row.eligible_until or "")}</td></tr>'
         )
     parts.append("</tbody></table>\n")
     return "".join(parts)
+
+
+def _files_in(folder: str) -> str:
+    return f"<p>Files in <code>{_e(folder)}/</code></p>" if folder else ""
 
 
 def batch_tail() -> str:

@@ -119,7 +119,7 @@ def funnel(steps: Sequence[tuple[Any, int]], alone: dict[str, int], screened: in
     """Patients still in after each criterion in protocol order (one bar each, its height
     proportional to the count: `data-unit` per patient), and below, the "fails only this"
     bars: those the criterion alone keeps out."""
-    left, top, bar_area, gap = 40, 20, 200, 4
+    left, top, bar_area, gap = 40, 28, 200, 4
     width_each = max(8.0, (WIDTH - left - 10) / max(len(steps), 1) - gap)
     unit = bar_area / max(screened, 1)
     alone_area = 60
@@ -138,6 +138,10 @@ def funnel(steps: Sequence[tuple[Any, int]], alone: dict[str, int], screened: in
             f" ({escape(criterion.title)})</title></rect>"
         )
         parts.append(
+            f'<text x="{round(x + width_each / 2, 2)}" y="{round(base - height - 2, 2)}"'
+            f' text-anchor="middle" class="tick">{remaining}</text>'
+        )
+        parts.append(
             f'<text x="{round(x + width_each / 2, 2)}" y="{base + 12}" text-anchor="middle"'
             f' class="tick" transform="rotate(60 {round(x + width_each / 2, 2)} {base + 12})">'
             f"{cid}</text>"
@@ -145,11 +149,11 @@ def funnel(steps: Sequence[tuple[Any, int]], alone: dict[str, int], screened: in
         count = alone.get(criterion.id, 0)
         only = round(count * alone_unit, 4)
         parts.append(
-            f'<rect class="alone" x="{x}" y="{base + 40}" width="{round(width_each, 2)}"'
+            f'<rect class="alone" x="{x}" y="{base + 54}" width="{round(width_each, 2)}"'
             f' height="{only}" fill="#c62828" data-id="{_attr(criterion.id)}"'
             f' data-count="{count}"><title>{cid}: {count} fail only this</title></rect>'
         )
-    height = base + 40 + alone_area + 10
+    height = base + 54 + alone_area + 10
     return (
         f'<svg class="funnel" viewBox="0 0 {WIDTH} {height}" role="img"'
         f' xmlns="http://www.w3.org/2000/svg" data-unit="{unit}" data-alone-unit="{alone_unit}"'
@@ -160,7 +164,7 @@ def funnel(steps: Sequence[tuple[Any, int]], alone: dict[str, int], screened: in
         f'<line x1="{left - 2}" x2="{left - 2}" y1="{top}" y2="{base}" stroke="#555"/>'
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="tick">{screened}</text>'
         f'<text x="{left - 6}" y="{base}" text-anchor="end" class="tick">0</text>'
-        f'<text x="{left}" y="{base + 36}" class="lbl">fails only this</text>'
+        f'<text x="{left}" y="{base + 48}" class="lbl">fails only this</text>'
         + "".join(parts)
         + "</svg>"
     )

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from screen.attrition import Attrition
 from screen.reasons import reason
+from screen.render.names import common_folder, within
 from screen.render.safe import shown, text
 from screen.report import Report
 
@@ -103,19 +104,6 @@ def patient_view(report: Report) -> RenderableType:
     return Group(*parts)
 
 
-def common_folder(sources: Sequence[str]) -> str:
-    """The folder every file of the batch is in ("" when none is shared): said once, and
-    each row shows the part of its file name that differs."""
-    folders = [os.path.dirname(s) for s in sources]
-    if not folders:
-        return ""
-    try:
-        shared = os.path.commonpath(folders)
-    except ValueError:  # absolute and relative names mixed
-        return ""
-    return shared if shared not in ("", ".") else ""
-
-
 def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType:
     """Several patients: counts per verdict, one row per patient (the file names relative
     to their shared folder), the problems of the error rows in full, then the attrition."""
@@ -129,7 +117,6 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
         ],
     )
     folder = common_folder([row.source for row in rows])
-    lead = len(folder) + 1 if folder else 0
     table = Table(pad_edge=False, title_justify="left", caption_justify="left")
     if folder:
         table.title = text(f"files in {folder}{os.sep}")
@@ -144,7 +131,7 @@ def batch_view(rows: Sequence[Screened], attrition: Attrition) -> RenderableType
         label, style = VERDICT_STYLE[row.verdict]
         table.add_row(
             text(row.patient_id or "-"),
-            text(row.source[lead:]),
+            text(within(row.source, folder)),
             Text(label, style=style),
             text(" ".join(row.failed)),
             text(" ".join(row.unknown)),
