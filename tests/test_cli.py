@@ -240,3 +240,21 @@ def test_the_criteria_as_json_data() -> None:
     assert data["criteria_set"]["sha256"] == report["criteria_set"]["sha256"]
     only = json.loads(run("criteria", "EX10", "--format", "json")[1])
     assert [c["id"] for c in only["criteria"]] == ["EX10"]
+
+
+def test_the_readmes_error_example_is_the_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: a copy of the eligible example with `ecog: 7` and `lvef_percent: 60` added."""
+    record = (EXAMPLES / "eligible.yaml").read_text()
+    (tmp_path / "patients").mkdir()
+    p17 = tmp_path / "patients" / "p17.yaml"
+    p17.write_text(record.replace("\necog: 1\n", "\necog: 7\n") + "lvef_percent: 60\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", "patients/p17.yaml"], env={"COLUMNS": "120"})
+    readme = (EXAMPLES.parent.parent / "README.md").read_text()
+    block = readme.split("$ screen check patients/p17.yaml\n")[1].split("```")[0]
+    assert result.exit_code == 3
+    assert [line.rstrip() for line in result.stdout.splitlines() if line.strip()] == [
+        line for line in block.splitlines() if line.strip()
+    ]
