@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -182,3 +183,28 @@ def _screenshot_and_print(page: Path, tmp_path: Path) -> None:
     printed = browse(page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
     assert printed.returncode == 0
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_an_error_record_gets_its_problems_on_the_page(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("patient_id: JP-<9>\necog: 7\n")
+    page = render(tmp_path, "check", str(broken), str(EXAMPLES / "eligible.yaml"))
+    text = page.read_text()
+    assert "<h3>Problems</h3>" in text and "JP-&lt;9&gt;" in text
+    assert "ecog: Input should be less than or equal to 5 (got 7)" in text
+
+
+def test_the_other_formats_never_import_the_html_renderer() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from screen.cli import app\n"
+        f"CliRunner().invoke(app, ['check', {str(EXAMPLES)!r}, '-f', 'csv', '-w', '1'])\n"
+        f"CliRunner().invoke(app, ['check', {str(EXAMPLES / 'eligible.yaml')!r}])\n"
+        "assert 'screen.render.html' not in sys.modules, 'html imported'\n"
+        "assert 'screen.render.svg' not in sys.modules, 'svg imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
