@@ -5,6 +5,7 @@ read the diff). Every line fits the width, and `--output file` is what `> file` 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,15 @@ def view(args: list[str], columns: int | None) -> str:
     return result.stdout
 
 
+def pinned(shown: str) -> str:
+    """The view as pinned: the criteria file's hash changes with every edit of the file."""
+    return re.sub(r"(sha256\s+)[0-9a-f]{12}", r"\1" + "#" * 12, shown)
+
+
 @pytest.mark.parametrize("columns", [80, 120])
 @pytest.mark.parametrize("name", sorted(SHOWN))
 def test_the_view_reads_as_expected(name: str, columns: int) -> None:
-    shown = view(SHOWN[name], columns)
+    shown = pinned(view(SHOWN[name], columns))
     expected = VIEWS / f"{name}-{columns}.txt"
     if os.environ.get("UPDATE_VIEWS"):
         expected.write_text(shown)
