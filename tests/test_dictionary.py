@@ -229,3 +229,18 @@ def test_screen_schema_is_the_record_model_s_json_schema(kidney: Path) -> None:
     assert set(core["properties"]) - example == {"age"} and example <= set(core["properties"])
     both = json.loads(CliRunner().invoke(app, ["schema", "--criteria", str(kidney)]).stdout)
     assert "dialysis" in both["properties"] and "dialysis" not in core["properties"]
+
+
+def test_a_lab_result_may_carry_the_laboratory_s_limits_of_normal(tmp_path: Path) -> None:
+    base = yaml.safe_load((EXAMPLES / "eligible.yaml").read_text())
+    base["labs"]["ast"] = {
+        "value": 28,
+        "unit": "U/L",
+        "date": datetime.date(2026, 11, 12),
+        "uln": 33,
+        "lln": 13,
+    }
+    assert screen_file(write(tmp_path, base), load_criteria(), None, TODAY).verdict == "eligible"
+    base["labs"]["ast"]["uln"] = -1
+    report = screen_file(write(tmp_path, base), load_criteria(), None, TODAY)
+    assert report.verdict == "error" and report.problems[0].field == "labs.ast.uln"
