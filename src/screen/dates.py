@@ -8,6 +8,8 @@ import datetime
 
 def shift_back(day: datetime.date, amount: int, unit: str) -> datetime.date:
     """`day` minus a period: 6 months before 2024-03-31 is 2023-09-30."""
+    if unit == "weeks":
+        amount, unit = amount * 7, "days"
     if unit == "days":
         return day - datetime.timedelta(days=amount)
     months = amount * 12 if unit == "years" else amount
@@ -27,6 +29,8 @@ def first_day_after(day: datetime.date, amount: int, unit: str) -> datetime.date
     """The first as-of date whose window of `amount unit` no longer reaches back to `day`:
     the smallest d with shift_back(d, amount, unit) > day. A 28-day window holding an LVEF of
     2026-11-10 holds it as of 2026-12-08 and no longer as of 2026-12-09."""
+    if unit == "weeks":
+        amount, unit = amount * 7, "days"
     if unit == "days":
         return day + datetime.timedelta(days=amount + 1)
     months = amount * 12 if unit == "years" else amount

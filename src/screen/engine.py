@@ -21,31 +21,45 @@ from decimal import Decimal
 from typing import Any
 
 from screen import logic
-from screen.dates import completed_years, shift_back
+from screen.dates import completed_years, first_day_after, shift_back
 from screen.logic import Truth
 from screen.rules import (
+    AddTerm,
     Age,
+    AgeTerm,
     AllOf,
     AnyOf,
     Compare,
     Conversion,
     Count,
     Criterion,
+    DivTerm,
     Drug,
     Exists,
+    Expr,
+    FieldTerm,
+    IfTerm,
+    Interval,
     Latest,
+    MulTerm,
     Not,
     Period,
     Recent,
+    RecentTerm,
+    SubTerm,
     Sum,
     Window,
 )
 from screen.trace import (
     AgeFound,
+    Computed,
     DateCheck,
     DrugMatch,
     FieldValue,
+    Input,
+    IntervalFound,
     Items,
+    Mean,
     Observation,
     Outcome,
     Tally,
@@ -75,6 +89,7 @@ class Context:
     assume: dict[Hashable, Any] | None = None
     met_again: list[Hashable] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
+    root: Any = None  # the whole record, for paths read from its root ("/progression.date")
 
     def unknown(self, fact: Hashable, could_be: tuple[Any, ...] = YES_NO) -> Any:
         """An unknown fact: the value assumed for it in a completion, else None (unknown).
@@ -125,6 +140,8 @@ def evaluate_criterion(logic: Any, record: Any, context: Context) -> Trace:
         context.met_again.clear()
     if context.unrecognized:
         context.unrecognized.clear()
+    if context.root is not record:
+        object.__setattr__(context, "root", record)  # frozen: set once per record
     trace = evaluate_node(logic, record, context)
     if trace.truth is None and context.met_again:
         _settle(trace, logic, record, context, dict(context.facts))
@@ -364,6 +381,9 @@ def _drug(node: Drug, scope: Any, context: Context) -> Trace:
 
 def _window(node: Window, scope: Any, context: Context) -> Trace:
     day = get(scope, node.date)
+    ongoing = False
+    if day is None and node.open_is_now:
+        day, ongoing = context.as_of, True  # still ongoing: it reaches the screening date
     days_before = None if day is None else (context.as_of - day).days
     truth: Truth
     if node.within is not None:
@@ -375,10 +395,12 @@ def _window(node: Window, scope: Any, context: Context) -> Trace:
         truth = None if day is None else day < bound
     if day is None:
         truth = context.unknown(_leaf(node, scope))
-    return Trace(node, truth, DateCheck(node.date, day, bound, days_before))
+    return Trace(node, truth, DateCheck(node.date, day, bound, days_before, ongoing))
 
 
 def _recent(node: Recent, scope: Any, context: Context) -> Trace:
+    if node.mean_of_latest is not None:
+        return _mean(node, scope, context)
     start = window_start(context, node.within)
     recorded = get(scope, node.recent)
     if recorded is None:
@@ -442,6 +464,8 @@ def _reading(
     series: tuple[int, datetime.date | None],
 ) -> Trace:
     """One admissible observation against the node's threshold, in the threshold's unit."""
+    if node.times is not None:
+        return _times_uln(node, observation, where, start, context, series)
     value = getattr(observation, node.of)
     threshold = decimal(node.value)
     recorded_value = Decimal(str(value))
@@ -484,7 +508,7 @@ def _reading(
 
 
 def _select(
-    node: Recent, series: list[Any], start: datetime.date, context: Context
+    node: Recent | RecentTerm, series: list[Any], start: datetime.date, context: Context
 ) -> tuple[list[tuple[Any, Trace | None]], datetime.date | None, str | None, bool]:
     """The readings that may be the most recent admissible one: every admissible reading of
     the latest date with one, then any reading in the window whose admissibility is unknown
@@ -632,6 +656,293 @@ def _age(node: Age, scope: Any, context: Context) -> Trace:
     return Trace(node, compare(years, node.op, node.value), AgeFound(years, birth, stated))
 
 
+def _read(scope: Any, path: str, context: Context) -> Any:
+    """A path below the scope, or from the record's root when it starts with "/"."""
+    if path.startswith("/"):
+        return get(context.root, path[1:] or ".")
+    return get(scope, path)
+
+
+def _in_unit(
+    value: Decimal,
+    observation: Any,
+    unit: str | None,
+    analyte: str,
+    context: Context,
+) -> tuple[Decimal | None, str | None]:
+    """A reading's value in `unit` (None: not convertible), and the unit it was recorded in."""
+    recorded = _attribute(observation, "unit")
+    if recorded is None:
+        if "unit" in getattr(observation, "__dict__", ()):
+            return None, None  # a result without its unit cannot be used
+        return value, None
+    vocabulary = context.vocabulary
+    code = vocabulary.ucum(recorded)
+    return vocabulary.convert(analyte, value, code, vocabulary.ucum(unit or "")), code
+
+
+def _times_uln(
+    node: Recent,
+    observation: Any,
+    where: Trace | None,
+    start: datetime.date,
+    context: Context,
+    series: tuple[int, datetime.date | None],
+) -> Trace:
+    """A reading against `value` times its own upper limit of normal (same unit as it)."""
+    value = getattr(observation, node.of)
+    uln = _attribute(observation, "uln")
+    limit = None if uln is None else decimal(uln)
+    unit = _attribute(observation, "unit")
+    code = None if unit is None else context.vocabulary.ucum(unit)
+    evidence = Observation(
+        node.recent,
+        start,
+        value=value,
+        unit=code,
+        converted=Decimal(str(value)),
+        compared_unit=code,
+        threshold=None if limit is None else decimal(node.value) * limit,
+        date=observation.date,
+        days_before=(context.as_of - observation.date).days,
+        method=_attribute(observation, "method"),
+        recorded=series[0],
+        latest_date=series[1],
+        uln=limit,
+        uln_missing=limit is None,
+    )
+    children = () if where is None else (where,)
+    if evidence.threshold is None:
+        return Trace(node, context.unknown(_leaf(node, observation)), evidence, children)
+    return Trace(node, compare(evidence.converted, node.op, evidence.threshold), evidence, children)
+
+
+def _mean(node: Recent, scope: Any, context: Context) -> Trace:
+    """The mean of the `mean_of_latest` most recent admissible readings in the window, in the
+    threshold's unit. Fewer of them, a reading whose admissibility is unknown among them,
+    a tie at the last place (which readings count?), or one not convertible: unknown."""
+    needed = node.mean_of_latest or 1
+    start = window_start(context, node.within)
+    evidence = Mean(node.recent, start, needed)
+    recorded = get(scope, node.recent)
+    series = [] if recorded is None else recorded if isinstance(recorded, list) else [recorded]
+    sure: list[tuple[Any, Trace | None]] = []
+    unsure: list[datetime.date] = []
+    for observation in series:
+        day = observation.date
+        if (
+            day is None
+            or day < start
+            or day > context.as_of
+            or getattr(observation, node.of) is None
+        ):
+            continue
+        where = None if node.where is None else evaluate_node(node.where, observation, context)
+        admitted = True if where is None else where.truth
+        if admitted is None:
+            unsure.append(day)
+        elif admitted:
+            sure.append((observation, where))
+    sure.sort(key=lambda pair: pair[0].date, reverse=True)  # stable: same-day ones keep order
+    used = sure[:needed]
+    if recorded is None:
+        evidence.problem = "not recorded"
+    elif len(used) < needed:
+        evidence.problem = (
+            f"{len(sure)} admissible reading{'s' if len(sure) != 1 else ''}, {needed} needed"
+        )
+    elif any(day >= used[-1][0].date for day in unsure):
+        evidence.problem = "a reading that may be admissible is among the latest"
+    elif len(sure) > needed and sure[needed][0].date == used[-1][0].date:
+        evidence.problem = f"which {needed} of the readings of {used[-1][0].date} count is not for the screener to guess"
+    readings = []
+    analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
+    for observation, _ in used:
+        value = getattr(observation, node.of)
+        converted, code = _in_unit(Decimal(str(value)), observation, node.unit, analyte, context)
+        readings.append((value, code, converted, observation.date))
+        if converted is None and not evidence.problem:
+            evidence.problem = f"unit {code or 'not recorded'} cannot be converted to {node.unit}"
+    evidence.readings = tuple(readings)
+    evidence.compared_unit = node.unit
+    evidence.threshold = decimal(node.value)
+    children = tuple(where for _, where in used if where is not None)
+    if evidence.problem:
+        return Trace(node, context.unknown(_leaf(node, scope)), evidence, children)
+    total = sum((r[2] for r in readings if r[2] is not None), Decimal(0))
+    evidence.mean = total / needed
+    return Trace(node, compare(evidence.mean, node.op, evidence.threshold), evidence, children)
+
+
+def _interval(node: Interval, scope: Any, context: Context) -> Trace:
+    """From one recorded date to another, against a period, counted as windows are: `to`
+    is at most the period after `from` when `from` is on or after `to` minus the period."""
+    start = _read(scope, node.interval.from_, context)
+    end = _read(scope, node.interval.to, context)
+    evidence = IntervalFound(node.interval.from_, node.interval.to, start, end)
+    if node.open_is_now:
+        if start is None:
+            start = evidence.start = context.as_of
+            evidence.start_open = True
+        if end is None:
+            end = evidence.end = context.as_of
+            evidence.end_open = True
+    if start is None or end is None:
+        return Trace(node, context.unknown(_leaf(node, scope)), evidence)
+    bound = evidence.bound = shift_back(end, *node.value.amount)
+    truth = {
+        "le": start >= bound,
+        "lt": start > bound,
+        "ge": start <= bound,
+        "gt": start < bound,
+    }[node.op]
+    return Trace(node, truth, evidence)
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What working out an `expr` met: its inputs, and the rules of its `if` terms."""
+
+    inputs: list[Input] = field(default_factory=list)
+    conditions: list[Trace] = field(default_factory=list)
+    problem: str = ""
+
+
+def _shown(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:
+        value = value.quantize(Decimal("0.0001"))
+    return format(value.normalize(), "f")
+
+
+_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " − ", MulTerm: " × ", DivTerm: " ÷ "}
+
+
+def _term(term: Any, scope: Any, context: Context, walk: _Walk) -> tuple[Decimal | None, str]:
+    """A term's value (None: unknown) and the formula with the values written in."""
+    kind = type(term)
+    if kind is int or kind is float:
+        return decimal(term), _shown(decimal(term))
+    if kind is FieldTerm:
+        recorded = _read(scope, term.field, context)
+        value = (
+            None
+            if recorded is None
+            or isinstance(recorded, bool)
+            or not isinstance(recorded, int | float)
+            else Decimal(str(recorded))
+        )
+        walk.inputs.append(Input(term.field, value, path=term.field.lstrip("/")))
+        return value, _shown(value)
+    if kind is AgeTerm:
+        birth = _read(scope, term.age, context)
+        stated = None if term.stated is None else _read(scope, term.stated, context)
+        years = completed_years(birth, context.as_of) if birth is not None else stated
+        value = None if years is None else Decimal(years)
+        detail = (
+            f"born {birth}" if birth is not None else ("as stated" if stated is not None else "")
+        )
+        path = term.age.lstrip("/") + (f" (or {term.stated.lstrip('/')})" if term.stated else "")
+        walk.inputs.append(Input("age", value, detail, path, birth_date=birth))
+        return value, _shown(value)
+    if kind is RecentTerm:
+        value = _recent_value(term, scope, context, walk)
+        return value, _shown(value)
+    if kind is IfTerm:
+        condition = evaluate_node(term.if_, scope, context)
+        walk.conditions.append(condition)
+        then, otherwise = _Walk(), _Walk()
+        yes = _term(term.then, scope, context, then)
+        no = _term(term.else_, scope, context, otherwise)
+        walk.conditions += then.conditions + otherwise.conditions
+        taken = [] if condition.truth is False else [(yes, then)]
+        taken += [] if condition.truth is True else [(no, otherwise)]
+        for _, branch in taken:
+            walk.inputs += branch.inputs
+            walk.problem = walk.problem or branch.problem
+        if len(taken) == 1:
+            return taken[0][0]
+        same = yes[0] is not None and yes[0] == no[0]
+        return (yes[0] if same else None), f"({yes[1]} or {no[1]})"
+    parts = [_term(part, scope, context, walk) for part in getattr(term, kind.__name__[:3].lower())]
+    shown = "(" + _SIGNS[kind].join(p[1] for p in parts) + ")"
+    values = [p[0] for p in parts]
+    if any(v is None for v in values):
+        return None, shown
+    known = [v for v in values if v is not None]
+    if kind is AddTerm:
+        return sum(known, Decimal(0)), shown
+    if kind is SubTerm:
+        return known[0] - known[1], shown
+    if kind is MulTerm:
+        product = Decimal(1)
+        for v in known:
+            product *= v
+        return product, shown
+    if known[1] == 0:
+        walk.problem = "division by zero"
+        return None, shown
+    return known[0] / known[1], shown
+
+
+def _recent_value(term: RecentTerm, scope: Any, context: Context, walk: _Walk) -> Decimal | None:
+    """The most recent admissible reading, as `recent` selects it, in the term's unit."""
+    start = window_start(context, term.within)
+    recorded = _read(scope, term.recent_value, context)
+    path = term.recent_value.lstrip("/")
+    name = path.rsplit(".", 1)[-1]
+    series = [] if recorded is None else recorded if isinstance(recorded, list) else [recorded]
+    candidates: list[tuple[Any, Trace | None]] = []
+    maybe_none = False
+    if series:
+        key = (id(recorded), start, id(term.where), term.of)
+        selected = context.selected.get(key)
+        if selected is None:
+            selected = context.selected[key] = _select(term, series, start, context)
+        candidates, _, _, maybe_none = selected
+    if not candidates:
+        walk.inputs.append(Input(name, None, "none in the window", path, dated_from=start))
+        return None
+    analyte = term.analyte or name
+    values = []
+    for observation, _ in candidates:
+        raw = Decimal(str(getattr(observation, term.of)))
+        values.append(_in_unit(raw, observation, term.unit, analyte, context)[0])
+    chosen: int | None = 0
+    if maybe_none or any(v != values[0] for v in values):
+        choices = tuple(range(len(values))) + ((None,) if maybe_none else ())
+        chosen = context.unknown(("reading", *key), choices)
+    if chosen is None:
+        walk.inputs.append(Input(name, None, "readings disagree", path, dated_from=start))
+        return None
+    observation = candidates[chosen][0]
+    value = values[chosen]
+    unit = f" {term.unit}" if term.unit else ""
+    detail = f"on {observation.date}" if value is not None else "unit not convertible"
+    amount, period = term.within.amount
+    expires = first_day_after(observation.date, amount, period)
+    walk.inputs.append(Input(name, value, detail + (unit and f", in{unit}"), path, start, expires))
+    return value
+
+
+def _expr(node: Expr, scope: Any, context: Context) -> Trace:
+    """A value worked out from the record by the node's formula, compared with a constant.
+    An unknown input leaves it unknown; when that input is a fact that can be enumerated (an
+    `if` rule, which of two readings counts), the criterion is tried under each value."""
+    facts, again = len(context.facts), len(context.met_again)
+    walk = _Walk()
+    value, shown = _term(node.expr, scope, context, walk)
+    evidence = Computed(tuple(walk.inputs), shown, value, walk.problem)
+    children = tuple(walk.conditions)
+    if value is None:
+        if len(context.facts) > facts or len(context.met_again) > again:
+            context.met_again.append(("expr", id(node)))  # Kleene alone may fall short here
+        return Trace(node, context.unknown(_leaf(node, scope)), evidence, children)
+    return Trace(node, compare(value, node.op, node.value), evidence, children)
+
+
 _EVALUATORS: dict[type, Callable[[Any, Any, Context], Trace]] = {
     AllOf: _all,
     AnyOf: _any,
@@ -645,4 +956,6 @@ _EVALUATORS: dict[type, Callable[[Any, Any, Context], Trace]] = {
     Latest: _latest,
     Sum: _sum,
     Age: _age,
+    Interval: _interval,
+    Expr: _expr,
 }

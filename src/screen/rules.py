@@ -33,21 +33,22 @@ class Rule(BaseModel):
 
 
 class Period(Rule):
-    """A calendar period: exactly one of days, months or years."""
+    """A calendar period: exactly one of days, weeks, months or years."""
 
     days: Annotated[int, Field(ge=0)] | None = None
+    weeks: Annotated[int, Field(ge=0, description="7 days each")] | None = None
     months: Annotated[int, Field(ge=0)] | None = None
     years: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Period:
-        if sum(v is not None for v in (self.days, self.months, self.years)) != 1:
-            raise ValueError("give exactly one of days, months or years")
+        if sum(v is not None for v in (self.days, self.weeks, self.months, self.years)) != 1:
+            raise ValueError("give exactly one of days, weeks, months or years")
         return self
 
     @cached_property
     def amount(self) -> tuple[int, str]:
-        for unit in ("days", "months", "years"):
+        for unit in ("days", "weeks", "months", "years"):
             value = getattr(self, unit)
             if value is not None:
                 return value, unit
@@ -118,6 +119,10 @@ class Window(Rule):
     date: str
     within: Period | None = None
     before: Period | None = None
+    open_is_now: bool = Field(
+        default=False,
+        description="a null date counts as the screening date itself (an entry still ongoing)",
+    )
     label: str | None = None
 
     @model_validator(mode="after")
@@ -142,7 +147,22 @@ class Recent(Rule):
     unit: str | None = None
     stated_in: dict[str, float] = Field(default_factory=dict)
     analyte: str | None = None
+    times: Literal["uln"] | None = Field(
+        default=None,
+        description="the threshold is `value` times the reading's own upper limit of normal",
+    )
+    mean_of_latest: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None,
+        description="compare the mean of this many most recent admissible readings"
+        " (fewer of them: unknown)",
+    )
     label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Recent:
+        if self.times is not None and self.stated_in:
+            raise ValueError("give either `times` or `stated_in`, not both")
+        return self
 
 
 class Exists(Rule):
@@ -201,19 +221,116 @@ class Age(Rule):
     label: str | None = None
 
 
+class IntervalEnds(Rule):
+    """The two recorded dates an interval runs between."""
+
+    from_: str = Field(alias="from", description="path of the earlier date")
+    to: str = Field(description="path of the later date")
+
+
+class Interval(Rule):
+    """The time from one recorded date to another, against a period: `le` holds when `to` is
+    at most that period after `from` (or before it), counted as calendar windows are."""
+
+    interval: IntervalEnds = Field(
+        description="paths relative to the entry; a path starting with / is read from the record"
+    )
+    op: Literal["lt", "le", "gt", "ge"]
+    value: Period
+    open_is_now: bool = Field(
+        default=False, description="a null date counts as the screening date (still ongoing)"
+    )
+    label: str | None = None
+
+
+class FieldTerm(Rule):
+    """A recorded number (a path starting with / is read from the record)."""
+
+    field: str
+
+
+class RecentTerm(Rule):
+    """The most recent admissible reading in the window, converted to `unit`."""
+
+    recent_value: str
+    of: str = "value"
+    within: Period
+    where: Node | None = None
+    unit: str | None = None
+    analyte: str | None = None
+
+
+class AgeTerm(Rule):
+    """Age in completed years on the screening date (birth date, else the stated age)."""
+
+    age: str
+    stated: str | None = None
+
+
+class AddTerm(Rule):
+    """The sum of its terms."""
+
+    add: Annotated[list[Term], Field(min_length=2)]
+
+
+class SubTerm(Rule):
+    """The first term minus the second."""
+
+    sub: Annotated[list[Term], Field(min_length=2, max_length=2)]
+
+
+class MulTerm(Rule):
+    """The product of its terms."""
+
+    mul: Annotated[list[Term], Field(min_length=2)]
+
+
+class DivTerm(Rule):
+    """The first term divided by the second (by zero: unknown)."""
+
+    div: Annotated[list[Term], Field(min_length=2, max_length=2)]
+
+
+class IfTerm(Rule):
+    """`then` where the rule `if` holds, else `else` (the rule unknown: both are weighed)."""
+
+    if_: Node = Field(alias="if")
+    then: Term
+    else_: Term = Field(alias="else")
+
+
+class Expr(Rule):
+    """A value worked out from recorded ones (creatinine clearance from age, weight, sex and
+    creatinine) in Decimal arithmetic, compared; any input unknown makes it unknown."""
+
+    expr: Term = Field(
+        description="a number, or a term: field, recent_value, age, add, sub, mul, div, if"
+    )
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge"]
+    value: float
+    unit: str | None = Field(
+        default=None, description="the unit of the computed value (shown only)"
+    )
+    label: str | None = None
+
+
+# Each node kind by its leading key. The kinds (pydantic's union tags, which appear in error
+# locations) are never keys of a criteria file, so an error's path is read without them.
 NODE_KEYS: dict[str, str] = {
-    "all": "all",
-    "any": "any",
-    "not": "not",
-    "field": "compare",
-    "drug": "drug",
-    "date": "window",
-    "recent": "recent",
-    "exists": "exists",
-    "count": "count",
-    "latest": "latest",
-    "sum": "sum",
-    "age": "age",
+    "all": "<all>",
+    "any": "<any>",
+    "not": "<not>",
+    "field": "<compare>",
+    "drug": "<drug>",
+    "date": "<window>",
+    "recent": "<recent>",
+    "exists": "<exists>",
+    "count": "<count>",
+    "latest": "<latest>",
+    "sum": "<sum>",
+    "age": "<age>",
+    "interval": "<interval>",
+    "expr": "<expr>",
 }
 
 
@@ -231,18 +348,20 @@ def _node_kind(value: Any) -> str | None:
 
 
 Node = Annotated[
-    Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[Not, Tag("not")]
-    | Annotated[Compare, Tag("compare")]
-    | Annotated[Drug, Tag("drug")]
-    | Annotated[Window, Tag("window")]
-    | Annotated[Recent, Tag("recent")]
-    | Annotated[Exists, Tag("exists")]
-    | Annotated[Count, Tag("count")]
-    | Annotated[Latest, Tag("latest")]
-    | Annotated[Sum, Tag("sum")]
-    | Annotated[Age, Tag("age")],
+    Annotated[AllOf, Tag("<all>")]
+    | Annotated[AnyOf, Tag("<any>")]
+    | Annotated[Not, Tag("<not>")]
+    | Annotated[Compare, Tag("<compare>")]
+    | Annotated[Drug, Tag("<drug>")]
+    | Annotated[Window, Tag("<window>")]
+    | Annotated[Recent, Tag("<recent>")]
+    | Annotated[Exists, Tag("<exists>")]
+    | Annotated[Count, Tag("<count>")]
+    | Annotated[Latest, Tag("<latest>")]
+    | Annotated[Sum, Tag("<sum>")]
+    | Annotated[Age, Tag("<age>")]
+    | Annotated[Interval, Tag("<interval>")]
+    | Annotated[Expr, Tag("<expr>")],
     Discriminator(
         _node_kind,
         custom_error_type="unknown_node",
@@ -251,21 +370,79 @@ Node = Annotated[
 ]
 
 KIND_BY_CLASS: dict[type[BaseModel], str] = {
-    AllOf: "all",
-    AnyOf: "any",
-    Not: "not",
-    Compare: "compare",
-    Drug: "drug",
-    Window: "window",
-    Recent: "recent",
-    Exists: "exists",
-    Count: "count",
-    Latest: "latest",
-    Sum: "sum",
-    Age: "age",
+    AllOf: "<all>",
+    AnyOf: "<any>",
+    Not: "<not>",
+    Compare: "<compare>",
+    Drug: "<drug>",
+    Window: "<window>",
+    Recent: "<recent>",
+    Exists: "<exists>",
+    Count: "<count>",
+    Latest: "<latest>",
+    Sum: "<sum>",
+    Age: "<age>",
+    Interval: "<interval>",
+    Expr: "<expr>",
 }
 
-for _model in KIND_BY_CLASS:
+TERM_KEYS: dict[str, str] = {
+    "field": "<field>",
+    "recent_value": "<recent_value>",
+    "age": "<age>",
+    "add": "<add>",
+    "sub": "<sub>",
+    "mul": "<mul>",
+    "div": "<div>",
+    "if": "<if>",
+}
+TERM_CLASSES: tuple[type[BaseModel], ...] = (
+    FieldTerm,
+    RecentTerm,
+    AgeTerm,
+    AddTerm,
+    SubTerm,
+    MulTerm,
+    DivTerm,
+    IfTerm,
+)
+
+
+def _term_kind(value: Any) -> str | None:
+    """A number, or a term told apart by its leading key (`{field: weight}`, `{add: [...]}`)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return "<number>"
+    if isinstance(value, dict):
+        for key in value:
+            kind = TERM_KEYS.get(key)
+            if kind is not None:
+                return kind
+        return None
+    if isinstance(value, BaseModel):
+        return TERM_KEYS.get(next(iter(type(value).model_fields)).rstrip("_"))
+    return None
+
+
+Term = Annotated[
+    Annotated[int | float, Tag("<number>")]
+    | Annotated[FieldTerm, Tag("<field>")]
+    | Annotated[RecentTerm, Tag("<recent_value>")]
+    | Annotated[AgeTerm, Tag("<age>")]
+    | Annotated[AddTerm, Tag("<add>")]
+    | Annotated[SubTerm, Tag("<sub>")]
+    | Annotated[MulTerm, Tag("<mul>")]
+    | Annotated[DivTerm, Tag("<div>")]
+    | Annotated[IfTerm, Tag("<if>")],
+    Discriminator(
+        _term_kind,
+        custom_error_type="unknown_term",
+        custom_error_message=("not a term: a number, or one of the keys " + ", ".join(TERM_KEYS)),
+    ),
+]
+
+for _model in (*KIND_BY_CLASS, *TERM_CLASSES):
     _model.model_rebuild()
 
 

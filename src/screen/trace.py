@@ -43,6 +43,7 @@ class DateCheck:
     date: datetime.date | None
     bound: datetime.date
     days_before: int | None
+    ongoing: bool = False  # the date was null and `open_is_now` read it as the screening date
 
 
 @dataclass(slots=True)
@@ -65,6 +66,8 @@ class Observation:
     not_admitted: str | None = None
     conflicting: tuple[tuple[Any, str | None], ...] = ()  # (value, unit) read on one day
     conflict_date: datetime.date | None = None
+    uln: Decimal | None = None  # `times: uln`: the reading's upper limit of normal
+    uln_missing: bool = False  # `times: uln`, but the reading has no upper limit recorded
 
 
 @dataclass(slots=True)
@@ -121,6 +124,60 @@ class AgeFound:
     years: int | None
     birth_date: datetime.date | None
     stated: int | None
+
+
+@dataclass(slots=True)
+class IntervalFound:
+    """The two dates of an `interval` node (None: not recorded), whether each was null and
+    read as the screening date, and the earliest `from` that keeps `to` within the period."""
+
+    from_path: str
+    to_path: str
+    start: datetime.date | None
+    end: datetime.date | None
+    start_open: bool = False
+    end_open: bool = False
+    bound: datetime.date | None = None
+
+
+@dataclass(slots=True)
+class Input:
+    """One input of a computed value: what it is, its value (None: unknown) and where it
+    came from (a reading's date, "born 1968-04-02"); `expires`: the date a windowed
+    reading leaves its window, `birth_date` for an age."""
+
+    name: str
+    value: Decimal | None
+    detail: str = ""
+    path: str = ""
+    dated_from: datetime.date | None = None
+    expires: datetime.date | None = None
+    birth_date: datetime.date | None = None
+
+
+@dataclass(slots=True)
+class Computed:
+    """An `expr` node's value: its inputs, the formula with them written in, the result."""
+
+    inputs: tuple[Input, ...]
+    shown: str
+    value: Decimal | None
+    problem: str = ""  # why the value is unknown besides a missing input (division by zero)
+
+
+@dataclass(slots=True)
+class Mean:
+    """The readings a `mean_of_latest` node averaged (value, unit, converted, date), or why
+    it could not: fewer admissible readings than needed, or a reading not convertible."""
+
+    path: str
+    window_start: datetime.date
+    needed: int
+    readings: tuple[tuple[Any, str | None, Decimal | None, datetime.date], ...] = ()
+    mean: Decimal | None = None
+    threshold: Decimal | None = None
+    compared_unit: str | None = None
+    problem: str = ""
 
 
 @dataclass(slots=True)
