@@ -14,19 +14,29 @@ from typing import Any
 from pydantic import BaseModel
 
 from screen.rules import (
+    AddTerm,
     Age,
+    AgeTerm,
     AllOf,
     AnyOf,
     Compare,
     Count,
     CriteriaSet,
+    DivTerm,
     Drug,
     EquivalenceTable,
     Exists,
+    Expr,
     Factor,
+    FieldTerm,
+    IfTerm,
+    Interval,
     Latest,
+    MulTerm,
     Not,
     Recent,
+    RecentTerm,
+    SubTerm,
     Sum,
     Window,
 )
@@ -69,7 +79,7 @@ def check_criteria(
                 )
             )
         seen.setdefault(criterion.id, index)
-        checker = _NodeChecker(catalog, vocabulary)
+        checker = _NodeChecker(catalog, vocabulary, root)
         checker.check(criterion.logic, root, (*loc, "logic"))
         findings.extend(checker.findings)
     findings.extend(_check_entries(criteria, catalog, vocabulary, root))
@@ -138,10 +148,19 @@ def check_vocabulary(
 
 
 class _NodeChecker:
-    def __init__(self, catalog: Catalog, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self, catalog: Catalog, vocabulary: Vocabulary, root: FieldType | None = None
+    ) -> None:
         self.catalog = catalog
         self.vocabulary = vocabulary
+        self.root = root
         self.findings: list[Finding] = []
+
+    def scoped(self, scope: FieldType, path: str, loc: Loc) -> FieldType | None:
+        """A path below the scope, or below the record's root when it starts with "/"."""
+        if path.startswith("/") and self.root is not None:
+            return self.field(self.root, path[1:] or ".", loc)
+        return self.field(scope, path, loc)
 
     def problem(self, loc: Loc, message: str) -> None:
         self.findings.append((loc, message))
@@ -216,6 +235,12 @@ class _NodeChecker:
                     self.check(node.where, item, (*loc, "where"))
                 if node.factor is not None:
                     self.factor(node.factor, item, (*loc, "factor"))
+        elif isinstance(node, Interval):
+            for key, path in (("from", node.interval.from_), ("to", node.interval.to)):
+                here = (*loc, "interval", key)
+                self.expect_scalar(self.scoped(scope, path, here), (datetime.date,), here, path)
+        elif isinstance(node, Expr):
+            self.term(node.expr, scope, (*loc, "expr"))
         elif isinstance(node, Age):
             self.expect_scalar(
                 self.field(scope, node.age, (*loc, "age")),
@@ -230,6 +255,38 @@ class _NodeChecker:
                     (*loc, "stated"),
                     node.stated,
                 )
+
+    def term(self, term: Any, scope: FieldType, loc: Loc) -> None:
+        """An `expr` term: numbers, dates and observations where the arithmetic needs them."""
+        if isinstance(term, FieldTerm):
+            here = (*loc, "field")
+            self.expect_scalar(self.scoped(scope, term.field, here), (int, float), here, term.field)
+        elif isinstance(term, AgeTerm):
+            here = (*loc, "age")
+            self.expect_scalar(self.scoped(scope, term.age, here), (datetime.date,), here, term.age)
+            if term.stated is not None:
+                here = (*loc, "stated")
+                self.expect_scalar(self.scoped(scope, term.stated, here), (int,), here, term.stated)
+        elif isinstance(term, RecentTerm):
+            self.observation(
+                scope,
+                term.recent_value,
+                term.of,
+                term.where,
+                term.analyte,
+                [term.unit],
+                loc,
+                "recent_value",
+                term.recent_value.startswith("/"),
+            )
+        elif isinstance(term, IfTerm):
+            self.check(term.if_, scope, (*loc, "if"))
+            self.term(term.then, scope, (*loc, "then"))
+            self.term(term.else_, scope, (*loc, "else"))
+        elif isinstance(term, AddTerm | SubTerm | MulTerm | DivTerm):
+            key = type(term).__name__[:3].lower()
+            for index, part in enumerate(getattr(term, key)):
+                self.term(part, scope, (*loc, key, index))
 
     def compare(self, node: Compare, scope: FieldType, loc: Loc) -> None:
         found = self.field(scope, node.field, (*loc, "field"))
@@ -297,36 +354,68 @@ class _NodeChecker:
         )
 
     def recent(self, node: Recent, scope: FieldType, loc: Loc) -> None:
-        found = self.field(scope, node.recent, (*loc, "recent"))
+        if node.times is not None:
+            found = self.field(scope, node.recent, (*loc, "recent"))
+            item = (
+                found.item if found and found.kind in ("list", "series") and found.item else found
+            )
+            if item is not None and item.kind == "model":
+                self.expect_scalar(
+                    self.field(item, node.times, (*loc, "times")),
+                    (int, float),
+                    (*loc, "times"),
+                    node.times,
+                )
+        units = [] if node.times is not None else [node.unit, *node.stated_in]
+        self.observation(
+            scope, node.recent, node.of, node.where, node.analyte, units, loc, "recent", False
+        )
+
+    def observation(
+        self,
+        scope: FieldType,
+        path: str,
+        of: str,
+        where: Any,
+        analyte_name: str | None,
+        units: list[str | None],
+        loc: Loc,
+        key: str,
+        from_root: bool,
+    ) -> None:
+        """An observation path (a dated value, maybe a series), its value and its units."""
+        found = (
+            self.scoped(scope, path, (*loc, key))
+            if from_root
+            else self.field(scope, path, (*loc, key))
+        )
         if found is None:
             return
         observation = found.item if found.kind in ("list", "series") and found.item else found
         if observation.kind != "model" or observation.model is None:
-            self.problem(
-                (*loc, "recent"), f"{node.recent!r} is {found.describe()}, not an observation"
-            )
+            self.problem((*loc, key), f"{path!r} is {found.describe()}, not an observation")
             return
         self.expect_scalar(
-            self.field(observation, "date", (*loc, "recent")),
+            self.field(observation, "date", (*loc, key)),
             (datetime.date,),
-            (*loc, "recent"),
+            (*loc, key),
             "its date",
         )
         self.expect_scalar(
-            self.field(observation, node.of, (*loc, "of")), (int, float), (*loc, "of"), node.of
+            self.field(observation, of, (*loc, "of")), (int, float), (*loc, "of"), of
         )
-        if node.where is not None:
-            self.check(node.where, observation, (*loc, "where"))
-        if "unit" in observation.model.model_fields:
-            analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
+        if where is not None:
+            self.check(where, observation, (*loc, "where"))
+        if "unit" in observation.model.model_fields and units:
+            analyte = analyte_name or path.rsplit(".", 1)[-1]
             accepted = self.vocabulary.accepted_units(analyte)
             if accepted is None:
                 self.problem(
-                    (*loc, "recent"),
+                    (*loc, key),
                     f"no analyte {analyte!r} in the criteria's analytes{did_you_mean(analyte, self.vocabulary.analytes)}",
                 )
             else:
-                for unit in (node.unit, *node.stated_in):
+                for unit in units:
                     if unit is None:
                         self.problem((*loc, "unit"), f"a threshold for {analyte} needs its unit")
                     elif self.vocabulary.ucum(unit) not in accepted:

@@ -12,18 +12,28 @@ from typing import Any
 
 from screen.reasons import num, unit_text
 from screen.rules import (
+    AddTerm,
     Age,
+    AgeTerm,
     AllOf,
     AnyOf,
     Compare,
     Count,
     Criterion,
+    DivTerm,
     Drug,
     Exists,
+    Expr,
+    FieldTerm,
+    IfTerm,
+    Interval,
     Latest,
+    MulTerm,
     Not,
     Period,
     Recent,
+    RecentTerm,
+    SubTerm,
     Sum,
     Window,
 )
@@ -73,9 +83,15 @@ def describe(node: Any) -> Outline:
     if isinstance(node, Drug):
         return Outline(_drug(node))
     if isinstance(node, Window):
-        return Outline(_window(node))
+        return Outline(_window(node) + _ongoing(node.open_is_now))
     if isinstance(node, Recent):
+        if node.times is not None or node.mean_of_latest is not None:
+            return _recent_special(node)
         return _recent(node)
+    if isinstance(node, Interval):
+        return Outline(_interval(node))
+    if isinstance(node, Expr):
+        return Outline(_expr(node))
     if isinstance(node, Exists | Count | Latest):
         return _quantified(node)
     if isinstance(node, Sum):
@@ -190,3 +206,76 @@ def _counting_only(sentence: str, where: Any, things: str) -> Outline:
 def _age(node: Age) -> str:
     source = f"from {node.age}" + (f", or {node.stated} as stated" if node.stated else "")
     return f"age in completed years on the screening date ({source}) {WORDS[node.op]} {node.value}"
+
+
+def _ongoing(open_is_now: bool) -> str:
+    return (
+        " (a date not recorded counts as the screening date: still ongoing)" if open_is_now else ""
+    )
+
+
+def _recent_special(node: Recent) -> Outline:
+    """`recent` against a multiple of the reading's upper limit of normal, or as a mean."""
+    name = _name(node.label, node.recent)
+    within = f"within {period_words(node.within)} before screening"
+    if node.mean_of_latest is not None:
+        subject = (
+            f"the mean of the {node.mean_of_latest} most recent {name} ({node.recent}) {within}"
+        )
+    else:
+        subject = f"the most recent {name} ({node.recent}) {within}"
+    if node.times is not None:
+        threshold = f"{value_words(node.value)} times its upper limit of normal ({node.times})"
+    else:
+        threshold = f"{value_words(node.value)}{f' {node.unit}' if node.unit else ''}"
+    return _counting_only(f"{subject} {WORDS[node.op]} {threshold}", node.where, "measurements")
+
+
+INTERVAL_WORDS = {"lt": "less than", "le": "at most", "gt": "more than", "ge": "at least"}
+
+
+def _interval(node: Interval) -> str:
+    ends = node.interval
+    name = f"{node.label}: " if node.label else ""
+    return (
+        f"{name}{ends.to} is {INTERVAL_WORDS[node.op]} {period_words(node.value)} after "
+        f"{ends.from_} (or before it){_ongoing(node.open_is_now)}"
+    )
+
+
+def _expr(node: Expr) -> str:
+    name = node.label or "the value"
+    unit = f" {node.unit}" if node.unit else ""
+    return (
+        f"{name} = {formula(node.expr, top=True)} {WORDS[node.op]} {value_words(node.value)}{unit}"
+    )
+
+
+_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " − ", MulTerm: " × ", DivTerm: " ÷ "}
+
+
+def formula(term: Any, top: bool = False) -> str:
+    """An `expr` term in words and signs: (140 − age) × weight ÷ (72 × creatinine)."""
+    if isinstance(term, bool):
+        return str(term)
+    if isinstance(term, int | float):
+        return num(term)
+    if isinstance(term, FieldTerm):
+        return term.field.lstrip("/")
+    if isinstance(term, AgeTerm):
+        stated = f", or {term.stated.lstrip('/')} as stated" if term.stated else ""
+        return f"age in completed years (from {term.age.lstrip('/')}{stated})"
+    if isinstance(term, RecentTerm):
+        unit = f" in {term.unit}" if term.unit else ""
+        where = f" where {describe(term.where).sentence}" if term.where is not None else ""
+        return (
+            f"the most recent {term.recent_value.lstrip('/')} within"
+            f" {period_words(term.within)}{where}{unit}"
+        )
+    if isinstance(term, IfTerm):
+        return (
+            f"({formula(term.then)} if {describe(term.if_).sentence}, else {formula(term.else_)})"
+        )
+    parts = getattr(term, type(term).__name__[:3].lower())
+    joined = _SIGNS[type(term)].join(formula(part) for part in parts)
+    return joined if top else f"({joined})"

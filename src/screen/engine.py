@@ -834,7 +834,7 @@ def _term(term: Any, scope: Any, context: Context, walk: _Walk) -> tuple[Decimal
             or not isinstance(recorded, int | float)
             else Decimal(str(recorded))
         )
-        walk.inputs.append(Input(term.field, value, path=term.field.lstrip("/")))
+        walk.inputs.append(Input(term.field.lstrip("/"), value, path=term.field))
         return value, _shown(value)
     if kind is AgeTerm:
         birth = _read(scope, term.age, context)
@@ -844,7 +844,7 @@ def _term(term: Any, scope: Any, context: Context, walk: _Walk) -> tuple[Decimal
         detail = (
             f"born {birth}" if birth is not None else ("as stated" if stated is not None else "")
         )
-        path = term.age.lstrip("/") + (f" (or {term.stated.lstrip('/')})" if term.stated else "")
+        path = term.age + (f" (or {term.stated.lstrip('/')})" if term.stated else "")
         walk.inputs.append(Input("age", value, detail, path, birth_date=birth))
         return value, _shown(value)
     if kind is RecentTerm:
@@ -891,8 +891,8 @@ def _recent_value(term: RecentTerm, scope: Any, context: Context, walk: _Walk) -
     """The most recent admissible reading, as `recent` selects it, in the term's unit."""
     start = window_start(context, term.within)
     recorded = _read(scope, term.recent_value, context)
-    path = term.recent_value.lstrip("/")
-    name = path.rsplit(".", 1)[-1]
+    path = term.recent_value
+    name = path.rsplit(".", 1)[-1].lstrip("/")
     series = [] if recorded is None else recorded if isinstance(recorded, list) else [recorded]
     candidates: list[tuple[Any, Trace | None]] = []
     maybe_none = False
@@ -923,7 +923,17 @@ def _recent_value(term: RecentTerm, scope: Any, context: Context, walk: _Walk) -
     detail = f"on {observation.date}" if value is not None else "unit not convertible"
     amount, period = term.within.amount
     expires = first_day_after(observation.date, amount, period)
-    walk.inputs.append(Input(name, value, detail + (unit and f", in{unit}"), path, start, expires))
+    walk.inputs.append(
+        Input(
+            name,
+            value,
+            detail + (unit and f", in{unit}"),
+            path,
+            start,
+            expires,
+            date=observation.date,
+        )
+    )
     return value
 
 

@@ -26,7 +26,20 @@ from screen.rules import (
     Sum,
     Window,
 )
-from screen.trace import AgeFound, DrugMatch, FieldValue, Items, Observation, Tally, Total, Trace
+from screen.trace import (
+    AgeFound,
+    Computed,
+    DateCheck,
+    DrugMatch,
+    FieldValue,
+    IntervalFound,
+    Items,
+    Mean,
+    Observation,
+    Tally,
+    Total,
+    Trace,
+)
 
 SYMBOL = {
     "eq": "=",
@@ -172,6 +185,9 @@ def noun(path: str) -> str:
 def fact(trace: Trace, in_item: bool = False) -> str:
     """One node's own statement, from its evidence."""
     node, truth, evidence = trace.node, trace.truth, trace.evidence
+    special = _special_fact(node, truth, evidence)
+    if special is not None:
+        return special
     if isinstance(evidence, FieldValue):
         return _field_fact(node, truth, evidence)
     if isinstance(evidence, DrugMatch):
@@ -389,6 +405,9 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
     if trace.truth is not None:
         return []
     node, evidence = trace.node, trace.evidence
+    special = _special_needs(trace, prefix)
+    if special is not None:
+        return special
     if isinstance(node, AllOf | AnyOf | Not):
         return [n for child in decisive(trace) for n in needs_of(child, prefix)]
     if isinstance(evidence, Items | Tally | Total) and (
@@ -454,3 +473,126 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
         return [Need(path, f"{path} (or {node.stated})" if node.stated else path)]
     path = f"{prefix}{label_of(node, '?')}"
     return [Need(path, path)]
+
+
+def _special_fact(node: Any, truth: bool | None, evidence: Any) -> str | None:
+    """Facts of the nodes real trials added: ongoing dates, intervals, computed values,
+    thresholds in multiples of the upper limit of normal, means of repeated readings."""
+    if isinstance(evidence, DateCheck) and evidence.ongoing:
+        label = label_of(node, node.date)
+        return f"{label}: not recorded, so ongoing through screening ({evidence.date})"
+    if isinstance(evidence, IntervalFound):
+        return _interval_fact(node, truth, evidence)
+    if isinstance(evidence, Computed):
+        return _computed_fact(node, truth, evidence)
+    if isinstance(evidence, Mean):
+        return _mean_fact(node, truth, evidence)
+    if isinstance(evidence, Observation) and (evidence.uln is not None or evidence.uln_missing):
+        label = label_of(node, evidence.path)
+        unit = _unit(evidence.unit or "")
+        shown = (
+            f"{label} {num(evidence.value)}{unit} on {evidence.date} ({days(evidence.days_before)})"
+        )
+        if evidence.uln is None:
+            return f"{shown}: no upper limit of normal (uln) recorded"
+        return (
+            f"{shown} {symbol(node.op, truth)} {num(node.value)} x ULN {num(evidence.uln)}"
+            f" = {num(evidence.threshold)}{unit}"
+        )
+    return None
+
+
+def _interval_fact(node: Any, truth: bool | None, evidence: IntervalFound) -> str:
+    label = node.label or f"{evidence.to_path} after {evidence.from_path}"
+    for path, day in ((evidence.from_path, evidence.start), (evidence.to_path, evidence.end)):
+        if day is None:
+            return f"{label}: {path} not recorded"
+    start = f"{evidence.start}" + (" (ongoing: screening date)" if evidence.start_open else "")
+    end = f"{evidence.end}" + (" (ongoing: screening date)" if evidence.end_open else "")
+    amount, unit = node.value.amount
+    return (
+        f"{label}: from {start} to {end} {symbol(node.op, truth)} {amount} {unit}"
+        f" ({amount} {unit} before {evidence.end} is {evidence.bound})"
+    )
+
+
+def _computed_fact(node: Any, truth: bool | None, evidence: Computed) -> str:
+    label = node.label or "value"
+    unit = _unit(node.unit or "")
+    inputs = ", ".join(
+        f"{i.name} {num(i.value) if i.value is not None else 'unknown'}"
+        + (f" ({i.detail})" if i.detail else "")
+        for i in evidence.inputs
+    )
+    given = f" from {inputs}" if inputs else ""
+    if evidence.value is None:
+        why = evidence.problem or "an input is unknown"
+        return f"{label}: {evidence.shown} cannot be worked out ({why}){given}"
+    return (
+        f"{label}: {evidence.shown} = {num(evidence.value)}{unit} {symbol(node.op, truth)}"
+        f" {num(node.value)}{unit}{given}"
+    )
+
+
+def _mean_fact(node: Any, truth: bool | None, evidence: Mean) -> str:
+    label = label_of(node, evidence.path)
+    unit = _unit(evidence.compared_unit or "")
+    readings = ", ".join(
+        f"{num(v)}{_unit(u or '')}"
+        + (f" (= {num(c)}{unit})" if c is not None and u and u != evidence.compared_unit else "")
+        + f" on {d}"
+        for v, u, c, d in evidence.readings
+    )
+    if evidence.mean is None:
+        return f"{label}: {evidence.problem}" + (f" ({readings})" if readings else "")
+    return (
+        f"{label}: mean of the {evidence.needed} latest ({readings}) = {num(evidence.mean)}{unit}"
+        f" {symbol(node.op, truth)} {num(evidence.threshold)}{unit}"
+    )
+
+
+def _special_needs(trace: Trace, prefix: str) -> list[Need] | None:
+    """What settles an unknown interval, computed value, mean or multiple of the ULN."""
+    evidence = trace.evidence
+    if isinstance(evidence, IntervalFound):
+        return [
+            Need(_rooted(prefix, path), _rooted(prefix, path))
+            for path, day in (
+                (evidence.from_path, evidence.start),
+                (evidence.to_path, evidence.end),
+            )
+            if day is None
+        ]
+    if isinstance(evidence, Computed):
+        found = []
+        for item in evidence.inputs:
+            if item.value is None and item.path:
+                path = _rooted(prefix, item.path)
+                if item.dated_from is not None:
+                    found.append(
+                        Need(path, f"{path} dated {item.dated_from} or later", item.dated_from)
+                    )
+                else:
+                    found.append(Need(path, path))
+        found += [n for c in trace.children if c.truth is None for n in needs_of(c, prefix)]
+        if not found and evidence.problem:
+            found.append(Need(f"{prefix}{label_of(trace.node, 'value')}", evidence.problem))
+        return found
+    if isinstance(evidence, Mean):
+        path = f"{prefix}{evidence.path}"
+        return [
+            Need(
+                path,
+                f"{path}: {evidence.needed} readings dated {evidence.window_start} or later",
+                evidence.window_start,
+            )
+        ]
+    if isinstance(evidence, Observation) and evidence.uln_missing:
+        path = f"{prefix}{evidence.path}"
+        return [Need(path, f"{path} with its upper limit of normal (uln)")]
+    return None
+
+
+def _rooted(prefix: str, path: str) -> str:
+    """A path as the record spells it: one from the root ("/x") drops the entry's prefix."""
+    return path[1:] if path.startswith("/") else f"{prefix}{path}"

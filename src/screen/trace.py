@@ -153,6 +153,7 @@ class Input:
     dated_from: datetime.date | None = None
     expires: datetime.date | None = None
     birth_date: datetime.date | None = None
+    date: datetime.date | None = None  # the reading's date, for a windowed reading
 
 
 @dataclass(slots=True)

@@ -18,8 +18,36 @@ from typing import Any
 from screen.dates import completed_years, first_day_after, next_birthdays
 from screen.engine import Context, evaluate_criterion
 from screen.reasons import label_of
-from screen.rules import Age, AllOf, AnyOf, Criterion, Not, Recent, Window
-from screen.trace import AgeFound, DateCheck, Observation, Outcome, Status, Trace, status_of
+from screen.rules import (
+    AddTerm,
+    Age,
+    AgeTerm,
+    AllOf,
+    AnyOf,
+    Criterion,
+    DivTerm,
+    Expr,
+    IfTerm,
+    Interval,
+    MulTerm,
+    Not,
+    Recent,
+    RecentTerm,
+    SubTerm,
+    Window,
+)
+from screen.trace import (
+    AgeFound,
+    Computed,
+    DateCheck,
+    IntervalFound,
+    Mean,
+    Observation,
+    Outcome,
+    Status,
+    Trace,
+    status_of,
+)
 from screen.vocabulary import Vocabulary
 
 DEFAULT_HORIZON_DAYS = 90
@@ -303,7 +331,7 @@ def changes(
     while stack:
         node_trace = stack.pop()
         node = node_trace.node
-        if type(node) in (Recent, Window, Age):
+        if type(node) in (Recent, Window, Age, Interval, Expr):
             for day, cause in _node_changes(node, node_trace.evidence, after, until):
                 if after < day <= until:
                     found.append(Change(day, criterion_id, cause))
@@ -320,8 +348,10 @@ def has_windows(node: Any) -> bool:
     known = _WINDOWED.get(id(node))
     if known is not None and known[0] is node:
         return known[1]
-    found = isinstance(node, Window | Recent | Age) or any(
-        has_windows(child) for child in _children(node)
+    found = (
+        isinstance(node, Window | Recent | Age)
+        or _dated(node)
+        or any(has_windows(child) for child in _children(node))
     )
     _WINDOWED[id(node)] = (node, found)
     return found
@@ -334,6 +364,8 @@ def _children(node: Any) -> list[Any]:
         return list(node.any)
     if isinstance(node, Not):
         return [node.not_]
+    if isinstance(node, Expr):
+        return _conditions(node.expr)
     where = getattr(node, "where", None)
     return [] if where is None else [where]
 
@@ -341,6 +373,9 @@ def _children(node: Any) -> list[Any]:
 def _node_changes(
     node: Any, evidence: Any, after: datetime.date, until: datetime.date
 ) -> list[tuple[datetime.date, str]]:
+    special = _special_changes(node, evidence, after, until)
+    if special is not None:
+        return special
     if isinstance(node, Recent) and isinstance(evidence, Observation) and evidence.date:
         amount, unit = node.within.amount
         label = label_of(node, node.recent)
@@ -441,3 +476,71 @@ def tracks(
                 segments.append(Segment(day, end, status, dates[day]))
         found.append((criterion, segments))
     return found
+
+
+def _dated(node: Any) -> bool:
+    """An interval that reads a null date as the screening date, or a computed value with
+    a windowed reading or an age in it: these move with the as-of date too."""
+    if isinstance(node, Interval):
+        return node.open_is_now
+    if isinstance(node, Expr):
+        return _term_dated(node.expr)
+    return False
+
+
+def _term_dated(term: Any) -> bool:
+    if isinstance(term, RecentTerm | AgeTerm):
+        return True
+    if isinstance(term, IfTerm):
+        return _term_dated(term.then) or _term_dated(term.else_)
+    if isinstance(term, AddTerm | SubTerm | MulTerm | DivTerm):
+        return any(_term_dated(part) for part in getattr(term, type(term).__name__[:3].lower()))
+    return False
+
+
+def _conditions(term: Any) -> list[Any]:
+    """The rules of an `expr`'s `if` terms, in the order the engine evaluates them."""
+    if isinstance(term, IfTerm):
+        return [term.if_, *_conditions(term.then), *_conditions(term.else_)]
+    if isinstance(term, AddTerm | SubTerm | MulTerm | DivTerm):
+        parts = getattr(term, type(term).__name__[:3].lower())
+        return [c for part in parts for c in _conditions(part)]
+    return []
+
+
+def _special_changes(
+    node: Any, evidence: Any, after: datetime.date, until: datetime.date
+) -> list[tuple[datetime.date, str]] | None:
+    """Dates where an ongoing date, an interval, a mean or a computed value can change."""
+    if isinstance(evidence, DateCheck) and evidence.ongoing:
+        return []  # ongoing: it moves with the screening date and stays within any window
+    if isinstance(evidence, IntervalFound):
+        if evidence.end_open and not evidence.start_open and evidence.start is not None:
+            amount, unit = node.value.amount
+            label = label_of(node, f"{evidence.to_path} after {evidence.from_path}")
+            return [
+                (
+                    first_day_after(evidence.start, amount, unit),
+                    f"{label}: ongoing for {amount} {unit} since {evidence.start}",
+                )
+            ]
+        return []
+    if isinstance(evidence, Mean):
+        if not evidence.readings:
+            return []
+        oldest = min(r[3] for r in evidence.readings)
+        amount, unit = node.within.amount
+        label = label_of(node, node.recent)
+        return [(first_day_after(oldest, amount, unit), f"{label} of {oldest} expires")]
+    if isinstance(evidence, Computed):
+        found = []
+        for item in evidence.inputs:
+            if item.expires is not None:
+                found.append((item.expires, f"{item.name} of {item.date} expires"))
+            if item.birth_date is not None:
+                found += [
+                    (day, f"turns {completed_years(item.birth_date, day)} on {day}")
+                    for day in next_birthdays(item.birth_date, after, until)
+                ]
+        return found
+    return None
