@@ -251,11 +251,11 @@ def _expr(node: Expr) -> str:
     )
 
 
-_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " − ", MulTerm: " × ", DivTerm: " ÷ "}
+_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " - ", MulTerm: " x ", DivTerm: " / "}
 
 
 def formula(term: Any, top: bool = False) -> str:
-    """An `expr` term in words and signs: (140 − age) × weight ÷ (72 × creatinine)."""
+    """An `expr` term in words and signs: (140 - age) x weight / (72 x creatinine)."""
     if isinstance(term, bool):
         return str(term)
     if isinstance(term, int | float):

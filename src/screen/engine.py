@@ -817,7 +817,7 @@ def _shown(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
-_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " − ", MulTerm: " × ", DivTerm: " ÷ "}
+_SIGNS: dict[type, str] = {AddTerm: " + ", SubTerm: " - ", MulTerm: " x ", DivTerm: " / "}
 
 
 def _term(term: Any, scope: Any, context: Context, walk: _Walk) -> tuple[Decimal | None, str]:
@@ -944,6 +944,8 @@ def _expr(node: Expr, scope: Any, context: Context) -> Trace:
     facts, again = len(context.facts), len(context.met_again)
     walk = _Walk()
     value, shown = _term(node.expr, scope, context, walk)
+    if isinstance(node.expr, AddTerm | SubTerm | MulTerm | DivTerm):
+        shown = shown[1:-1]  # the outermost parentheses say nothing
     evidence = Computed(tuple(walk.inputs), shown, value, walk.problem)
     children = tuple(walk.conditions)
     if value is None:

@@ -7,13 +7,16 @@ loader, validated against the record model and checked against the screening dat
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from screen import yamlio
 from screen.errors import InputError, Problem, dotted_path
@@ -183,6 +186,13 @@ def problems_from(
     for error in exc.errors(include_url=False):
         loc = _data_path(data, error["loc"])
         message = _message(error, loc, model)
+        if error["type"] in ("unknown_node", "unknown_term"):
+            loc, message = _unknown_kind(data, loc, message, error["type"])
+        elif error["type"] == "extra_forbidden":
+            fields = _fields_at(model, tuple(error["loc"]))
+            if fields is not None:
+                name = str(loc[-1]) if loc else "?"
+                message = f"unknown field {name!r}{did_you_mean(name, fields)}"
         key = (loc, message)
         if key in seen:
             continue
@@ -240,3 +250,103 @@ def _siblings(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     while found.kind in ("list", "series") and found.item is not None:
         found = found.item
     return list(model_fields(found.model)) if found.model is not None else []
+
+
+def _unknown_kind(
+    data: Any, loc: tuple[str | int, ...], message: str, error_type: str
+) -> tuple[tuple[str | int, ...], str]:
+    """A node (or `expr` term) none of whose keys says what it is: most often its leading
+    key is misspelt, so name the key nearest to one that would, with its line."""
+    from screen.rules import NODE_KEYS, TERM_KEYS
+
+    known = NODE_KEYS if error_type == "unknown_node" else TERM_KEYS
+    value: Any = data
+    for step in loc:
+        value = value[step]
+    if isinstance(value, dict):
+        for key in value:
+            hint = did_you_mean(str(key), known)
+            if hint:
+                return (*loc, key), f"unknown field {key!r}{hint}"
+    return loc, message
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys allowed where pydantic's error `loc` ends, walking the model's annotations
+    (fields, lists, mappings, union tags); None when the walk gets lost."""
+    current: Any = model
+    for step in loc[:-1]:
+        current = _step(current, step)
+        if current is None:
+            return None
+    found = _model_of(current)
+    if found is None:
+        return None
+    return [info.alias or name for name, info in found.model_fields.items()]
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    annotation = _bare(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    members = _members(annotation)
+    models = [m for m in (_model_of(member) for member in members) if m is not None]
+    return models[0] if len(models) == 1 else None
+
+
+def _bare(annotation: Any) -> Any:
+    """Without Annotated's metadata, and Optional's None."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        parts = [a for a in get_args(annotation) if a is not type(None)]
+        if len(parts) == 1:
+            return _bare(parts[0])
+    return annotation
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(a for a in get_args(annotation) if a is not type(None))
+    return ()
+
+
+def _tag(annotation: Any) -> str | None:
+    if get_origin(annotation) is Annotated:
+        for meta in get_args(annotation)[1:]:
+            if isinstance(meta, Tag):
+                return meta.tag
+    return None
+
+
+def _step(annotation: Any, step: Any) -> Any:
+    annotation = _bare(annotation)
+    members = _members(annotation)
+    if members:
+        for member in members:  # a union's tag, or the name pydantic gives a member
+            if _tag(member) == step or getattr(_bare(member), "__name__", None) == step:
+                return member
+            if str(_bare(member)) == step or repr(_bare(member)).endswith(f".{step}"):
+                return member
+        for member in members:
+            found = _step(member, step)
+            if found is not None:
+                return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        hints = _hints(annotation)
+        for name, info in annotation.model_fields.items():
+            if step in (name, info.alias):
+                return hints.get(name)
+        return None
+    origin = get_origin(annotation)
+    if origin is list and isinstance(step, int):
+        return get_args(annotation)[0]
+    if origin is dict and isinstance(step, str):
+        return get_args(annotation)[1]
+    return None
+
+
+@functools.cache
+def _hints(model: type[BaseModel]) -> dict[str, Any]:
+    return typing.get_type_hints(model, include_extras=True)

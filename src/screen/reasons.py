@@ -525,6 +525,11 @@ def _computed_fact(node: Any, truth: bool | None, evidence: Computed) -> str:
         for i in evidence.inputs
     )
     given = f" from {inputs}" if inputs else ""
+    if evidence.value is None and truth is not None:
+        return (
+            f"{label}: {evidence.shown} {symbol(node.op, truth)} {num(node.value)}{unit}"
+            f" whichever way its unknown inputs turn out{given}"
+        )
     if evidence.value is None:
         why = evidence.problem or "an input is unknown"
         return f"{label}: {evidence.shown} cannot be worked out ({why}){given}"
