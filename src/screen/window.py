@@ -518,11 +518,12 @@ def _special_changes(
         if evidence.end_open and not evidence.start_open and evidence.start is not None:
             amount, unit = node.value.amount
             label = label_of(node, f"{evidence.to_path} after {evidence.from_path}")
+            cause = f"{label}: ongoing for {amount} {unit} since {evidence.start}"
+            day_before = evidence.start - datetime.timedelta(days=1)
+            # `le`/`gt` turn on the first day past the period, `lt`/`ge` on its last day
             return [
-                (
-                    first_day_after(evidence.start, amount, unit),
-                    f"{label}: ongoing for {amount} {unit} since {evidence.start}",
-                )
+                (first_day_after(day_before, amount, unit), cause),
+                (first_day_after(evidence.start, amount, unit), cause),
             ]
         return []
     if isinstance(evidence, Mean):
