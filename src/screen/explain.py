@@ -19,7 +19,7 @@ from screen.describe import describe
 from screen.logic import Truth
 from screen.reasons import fact, needs, num, unit_text
 from screen.rules import AllOf, AnyOf, Compare, Not, Recent, Sum
-from screen.trace import FieldValue, Items, Observation, Outcome, Total, Trace
+from screen.trace import Computed, FieldValue, Items, Mean, Observation, Outcome, Total, Trace
 
 NEAR_MISS = Decimal("0.05")  # within 5% of a threshold, a retest may land on the other side
 
@@ -138,6 +138,12 @@ def _near_miss(trace: Trace) -> list[str]:
     elif isinstance(node, Sum) and isinstance(evidence, Total) and evidence.low == evidence.high:
         value, threshold = evidence.low, Decimal(str(node.value))
         unit = node.unit or ""
+    elif isinstance(evidence, Computed) and evidence.value is not None:
+        value, threshold = evidence.value, Decimal(str(node.value))
+        unit = node.unit or ""
+    elif isinstance(evidence, Mean) and evidence.mean is not None:
+        value, threshold = evidence.mean, evidence.threshold
+        unit = evidence.compared_unit or ""
     if value is None or threshold is None or threshold == 0:
         return []
     margin = abs(value - threshold) / abs(threshold)
