@@ -27,13 +27,24 @@ from screen.screening import screen_file
 from tests.conftest import TODAY, merge, one_rule_criteria, remove, yaml_cases
 
 RULES = Path(__file__).parent / "rules"
-ANALYTES = (
-    "analytes: {creatinine: {unit: mg/dL, accepts: {umol/L: {divide: 88.4}}}, ast: {unit: U/L}}\n"
-)
+# Another trial's own fields, in its dictionary extension: a lab with its reference range,
+# QTc read in triplicate, body weight, the date of progression.
+EXTENSION = """
+dictionary: {id: other-1, title: Another trial's fields, version: "1"}
+fields:
+  - {path: labs.ggt, type: quantity, series: true, unit: U/L, reference_range: true, description: gamma-glutamyl transferase}
+  - {path: ecg, type: group, description: electrocardiogram}
+  - {path: ecg.qtc, type: quantity, series: true, unit: ms, description: QTc by Fridericia}
+  - {path: weight_kg, type: number, min: 1, max: 500, description: body weight in kg}
+  - {path: progression, type: group, description: disease progression}
+  - {path: progression.date, type: date, description: date of progression}
+"""
 
 
 def criteria_for(folder: Path, logic: str, kind: str = "inclusion") -> Criteria:
-    return one_rule_criteria(folder, f"IN1 {kind} A rule: protocol text", logic, ANALYTES)
+    (folder / "other.dictionary.yaml").write_text(EXTENSION)
+    uses = "uses: {dictionaries: [core, other.dictionary.yaml]}\n"
+    return one_rule_criteria(folder, f"IN1 {kind} A rule: protocol text", logic, uses)
 
 
 def steps(step: Step) -> Iterator[Step]:
@@ -50,7 +61,8 @@ def test_rule_case(case: dict[str, Any], eligible: dict[str, Any], tmp_path: Pat
         remove(record, dotted)
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(record, sort_keys=False))
-    report = screen_file(path, other, None, TODAY)
+    as_of = case.get("as_of")
+    report = screen_file(path, other, as_of, TODAY)
     assert report.problems == [], [str(p) for p in report.problems]
     outcome = report.outcomes[0]
     assert outcome.status == case["status"], reason(outcome.trace)
@@ -70,17 +82,17 @@ def test_rule_case(case: dict[str, Any], eligible: dict[str, Any], tmp_path: Pat
     if "when" in case:
         assert case["when"].lower() in summary.lower(), summary
     # The window against brute force: the verdict on every day of the horizon.
-    patient, _ = load_patient(path, other, None, TODAY)
-    start, until = day_by_day(other, patient, 90)
+    patient, screening = load_patient(path, other, as_of, TODAY)
+    start, until = day_by_day(other, patient, screening, 90)
     assert (report.eligible_from, report.eligible_until) == (start, until), summary
 
 
 def day_by_day(
-    criteria: Criteria, patient: Any, horizon: int
+    criteria: Criteria, patient: Any, as_of: datetime.date, horizon: int
 ) -> tuple[datetime.date | None, datetime.date | None]:
     start: datetime.date | None = None
     for offset in range(horizon + 1):
-        day = TODAY + datetime.timedelta(days=offset)
+        day = as_of + datetime.timedelta(days=offset)
         outcomes = evaluate(criteria.rules.criteria, criteria.vocabulary, patient, day)
         passing = all(o.status == "pass" for o in outcomes)
         if passing and start is None:

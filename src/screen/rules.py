@@ -114,7 +114,9 @@ class Drug(Rule):
 
 class Window(Rule):
     """A date `within` a period before the screening date (both ends included), or strictly
-    `before` that period's start: `{date: start, within: {days: 28}}`."""
+    `before` that period's start: `{date: start, within: {days: 28}}`. A period is `days`,
+    `weeks`, `months` or `years`; `open_is_now` reads a null date as the screening date:
+    `{date: end, within: {weeks: 3}, open_is_now: true}` (an entry still ongoing)."""
 
     date: str
     within: Period | None = None
@@ -136,7 +138,10 @@ class Recent(Rule):
     """The most recent admissible observation (dated within the window, passing `where`),
     converted to the threshold's unit; `stated_in` gives the threshold in another unit;
     same-date readings leading to different outcomes are unknown:
-    `{recent: labs.platelets, within: {days: 28}, op: lt, value: 100, unit: "10*9/L"}`."""
+    `{recent: labs.platelets, within: {days: 28}, op: lt, value: 100, unit: "10*9/L"}`.
+    `times: uln` compares with a multiple of the reading's own upper limit of normal
+    (`{recent: labs.ast, within: {days: 14}, op: gt, value: 3, times: uln}`);
+    `mean_of_latest: 3` the mean of the 3 latest admissible readings (fewer: unknown)."""
 
     recent: str
     of: str = "value"
@@ -230,7 +235,8 @@ class IntervalEnds(Rule):
 
 class Interval(Rule):
     """The time from one recorded date to another, against a period: `le` holds when `to` is
-    at most that period after `from` (or before it), counted as calendar windows are."""
+    at most that period after `from` (or before it), counted as calendar windows are, both
+    ends included: `{interval: {from: end, to: /progression.date}, op: le, value: {months: 6}}`."""
 
     interval: IntervalEnds = Field(
         description="paths relative to the entry; a path starting with / is read from the record"
@@ -300,8 +306,12 @@ class IfTerm(Rule):
 
 
 class Expr(Rule):
-    """A value worked out from recorded ones (creatinine clearance from age, weight, sex and
-    creatinine) in Decimal arithmetic, compared; any input unknown makes it unknown."""
+    """A value worked out from recorded ones in exact decimal arithmetic, compared; an unknown
+    input or a division by zero makes it unknown, an unknown `if` weighs both branches
+    (terms below): `{expr: {div: [{mul: [{sub: [140, {age: birth_date}]}, {field: weight},
+    {if: {field: sex, op: eq, value: female}, then: 0.85, else: 1}]}, {mul: [72,
+    {recent_value: labs.creatinine, within: {days: 28}, unit: mg/dL}]}]}, op: lt, value: 30,
+    unit: mL/min, label: creatinine clearance}`."""
 
     expr: Term = Field(
         description="a number, or a term: field, recent_value, age, add, sub, mul, div, if"
