@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,11 @@ from screen.describe import describe_criterion
 from screen.engine import Context, evaluate, evaluate_node
 from screen.errors import InputError
 from screen.explain import Step, explain
-from screen.load import Criteria, load_criteria, load_patient
+from screen.load import Criteria, load_criteria, load_patient, validate_patient
 from screen.reasons import needs, reason
 from screen.rules import Interval, Period, Window
 from screen.screening import screen_file
-from tests.conftest import TODAY, merge, one_rule_criteria, remove, yaml_cases
+from tests.conftest import ROOT, TODAY, merge, one_rule_criteria, remove, yaml_cases
 
 RULES = Path(__file__).parent / "rules"
 # Another trial's own fields, in its dictionary extension: a lab with its reference range,
@@ -267,3 +268,42 @@ def test_an_open_date_is_the_screening_date(as_of: datetime.date, open_is_now: b
         {"date": "start", "within": {"days": 0}, "open_is_now": open_is_now}
     )
     assert _truth(node, scope, as_of) is (True if open_is_now else None)
+
+
+# Decided whichever way: an expr whose `if` rules read facts not recorded, against the
+# brute-force oracle (every completion of those facts screened as a record of its own).
+_WHICHEVER = criteria_for(
+    Path(tempfile.mkdtemp(prefix="screen-expr-")),
+    "{expr: {add: [{if: {field: conditions.hbv, op: eq, value: true}, then: {field: weight_kg},"
+    " else: 2}, {mul: [{if: {field: conditions.hcv, op: eq, value: true}, then: 3, else: 1},"
+    " {if: {field: conditions.hbv, op: eq, value: true}, then: 1, else: 4}]}]}, op: lt, value: 9}",
+)
+_BASE = yaml.safe_load((ROOT / "examples" / "patients" / "eligible.yaml").read_text())
+
+
+def _status(record: dict[str, Any]) -> str:
+    patient, as_of = validate_patient(record, "", "oracle", _WHICHEVER, None, TODAY)
+    outcomes = evaluate(_WHICHEVER.rules.criteria, _WHICHEVER.vocabulary, patient, as_of)
+    return outcomes[0].status
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([True, False, None]),
+    st.sampled_from([True, False, None]),
+    st.sampled_from([None, 1, 5, 7, 20]),
+)
+def test_an_expr_is_decided_whichever_way_its_unknown_facts_turn_out(
+    hbv: bool | None, hcv: bool | None, weight: int | None
+) -> None:
+    record = copy.deepcopy(_BASE)
+    record["conditions"]["hbv"], record["conditions"]["hcv"] = hbv, hcv
+    record["weight_kg"] = weight
+    completions = []
+    for b in [hbv] if hbv is not None else [True, False]:
+        for c in [hcv] if hcv is not None else [True, False]:
+            completed = copy.deepcopy(record)
+            completed["conditions"]["hbv"], completed["conditions"]["hcv"] = b, c
+            completions.append(_status(completed))
+    expected = completions[0] if len(set(completions)) == 1 else "unknown"
+    assert _status(record) == expected, completions

@@ -692,7 +692,7 @@ def _times_uln(
     """A reading against `value` times its own upper limit of normal (same unit as it)."""
     value = getattr(observation, node.of)
     uln = _attribute(observation, "uln")
-    limit = None if uln is None else decimal(uln)
+    limit = None if uln is None else Decimal(str(uln))  # a record value: not cached
     unit = _attribute(observation, "unit")
     code = None if unit is None else context.vocabulary.ucum(unit)
     evidence = Observation(
