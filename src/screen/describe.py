@@ -220,14 +220,14 @@ def _recent_special(node: Recent) -> Outline:
     within = f"within {period_words(node.within)} before screening"
     if node.mean_of_latest is not None:
         subject = (
-            f"the mean of the {node.mean_of_latest} most recent {name} ({node.recent}) {within}"
+            f"the mean of the {node.mean_of_latest} most recent {name}{_path(node.recent)} {within}"
         )
     else:
-        subject = f"the most recent {name} ({node.recent}) {within}"
+        subject = f"the most recent {name}{_path(node.recent)} {within}"
     if node.times is not None:
         threshold = f"{value_words(node.value)} times its upper limit of normal ({node.times})"
     else:
-        threshold = f"{value_words(node.value)}{f' {node.unit}' if node.unit else ''}"
+        threshold = f"{value_words(node.value)}{f' {unit_text(node.unit)}' if node.unit else ''}"
     return _counting_only(f"{subject} {WORDS[node.op]} {threshold}", node.where, "measurements")
 
 
@@ -245,7 +245,7 @@ def _interval(node: Interval) -> str:
 
 def _expr(node: Expr) -> str:
     name = node.label or "the value"
-    unit = f" {node.unit}" if node.unit else ""
+    unit = f" {unit_text(node.unit)}" if node.unit else ""
     return (
         f"{name} = {formula(node.expr, top=True)} {WORDS[node.op]} {value_words(node.value)}{unit}"
     )
@@ -266,7 +266,7 @@ def formula(term: Any, top: bool = False) -> str:
         stated = f", or {term.stated.lstrip('/')} as stated" if term.stated else ""
         return f"age in completed years (from {term.age.lstrip('/')}{stated})"
     if isinstance(term, RecentTerm):
-        unit = f" in {term.unit}" if term.unit else ""
+        unit = f" in {unit_text(term.unit)}" if term.unit else ""
         where = f" where {describe(term.where).sentence}" if term.where is not None else ""
         return (
             f"the most recent {term.recent_value.lstrip('/')} within"
