@@ -199,7 +199,7 @@ def fact(trace: Trace, in_item: bool = False) -> str:
         if node.within is not None:
             amount, unit = node.within.amount
             inside = "within" if truth else "not within"
-            return f"{label} on {evidence.date} ({days(evidence.days_before)}, {inside} {amount} {unit})"
+            return f"{label} on {evidence.date} ({days(evidence.days_before)}, {inside} {period(amount, unit)})"
         return (
             f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
         )
@@ -509,10 +509,10 @@ def _interval_fact(node: Any, truth: bool | None, evidence: IntervalFound) -> st
             return f"{label}: {path} not recorded"
     start = f"{evidence.start}" + (" (ongoing: screening date)" if evidence.start_open else "")
     end = f"{evidence.end}" + (" (ongoing: screening date)" if evidence.end_open else "")
-    amount, unit = node.value.amount
+    length = period(*node.value.amount)
     return (
-        f"{label}: from {start} to {end} {symbol(node.op, truth)} {amount} {unit}"
-        f" ({amount} {unit} before {evidence.end} is {evidence.bound})"
+        f"{label}: from {start} to {end} {symbol(node.op, truth)} {length}"
+        f" ({length} before {evidence.end} is {evidence.bound})"
     )
 
 
@@ -601,3 +601,8 @@ def _special_needs(trace: Trace, prefix: str) -> list[Need] | None:
 def _rooted(prefix: str, path: str) -> str:
     """A path as the record spells it: one from the root ("/x") drops the entry's prefix."""
     return path[1:] if path.startswith("/") else f"{prefix}{path}"
+
+
+def period(amount: int, unit: str) -> str:
+    """`1 week`, `3 weeks`: a period as people say it."""
+    return f"{amount} {unit[:-1] if amount == 1 else unit}"
