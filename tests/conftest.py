@@ -35,10 +35,15 @@ def eligible(_eligible: dict[str, Any]) -> dict[str, Any]:
 
 
 def yaml_cases(folder: Path) -> list[Any]:
-    """The cases of every *.yaml file in a folder, one pytest param each, named by file."""
+    """The cases of every *.yaml file in a folder and its subfolders, one pytest param each,
+    named by file. A file may name another trial's `criteria` and `base` record (paths from
+    the repository's root); each case then carries them as `_criteria` and `_base`."""
     params = []
-    for file in sorted(folder.glob("*.yaml")):
-        for case in yaml.safe_load(file.read_text())["cases"]:
+    for file in sorted(folder.rglob("*.yaml")):
+        content = yaml.safe_load(file.read_text())
+        for case in content["cases"]:
+            if "criteria" in content:
+                case = {**case, "_criteria": content["criteria"], "_base": content["base"]}
             params.append(pytest.param(case, id=f"{file.stem}: {case['name']}"))
     return params
 
@@ -62,14 +67,19 @@ def remove(record: dict[str, Any], dotted: str) -> None:
 
 @pytest.fixture
 def screen_record(tmp_path: Path, criteria: Criteria):  # type: ignore[no-untyped-def]
-    """Write a record to a file and screen it, as the CLI would."""
+    """Write a record to a file and screen it, as the CLI would (against the bundled
+    criteria, or those given)."""
+    bundled = criteria
 
     def run(
-        record: dict[str, Any], as_of: datetime.date | None = None, name: str = "p.yaml"
+        record: dict[str, Any],
+        as_of: datetime.date | None = None,
+        name: str = "p.yaml",
+        criteria: Criteria | None = None,
     ) -> Report:
         path = tmp_path / name
         path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
-        return screen_file(path, criteria, as_of, TODAY)
+        return screen_file(path, criteria or bundled, as_of, TODAY)
 
     return run
 

@@ -5,23 +5,37 @@ a change touches nothing else. Add a case without writing Python."""
 from __future__ import annotations
 
 import datetime
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.conftest import merge, remove, yaml_cases
+from screen.load import Criteria, load_criteria
+from tests.conftest import ROOT, merge, remove, yaml_cases
 
 CASES = Path(__file__).parent / "cases"
 
 
+@functools.cache
+def trial_criteria(path: str) -> Criteria:
+    return load_criteria(ROOT / path)
+
+
 @pytest.mark.parametrize("case", yaml_cases(CASES))
 def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any) -> None:
-    record = merge(eligible, case.get("set", {}))
+    base, criteria = eligible, None
+    if "_criteria" in case:  # another trial's cases: its criteria and its eligible record
+        criteria = trial_criteria(case["_criteria"])
+        base = yaml.safe_load((ROOT / case["_base"]).read_text())
+    record = merge(base, case.get("set", {}))
     for dotted in case.get("remove", []):
         remove(record, dotted)
     as_of = case.get("as_of")
-    report = screen_record(record, as_of if isinstance(as_of, datetime.date) else None)
+    report = screen_record(
+        record, as_of if isinstance(as_of, datetime.date) else None, criteria=criteria
+    )
     assert report.problems == [], [str(p) for p in report.problems]
     statuses = {o.criterion.id: o.status for o in report.outcomes}
     expected = {cid: "pass" for cid in statuses} | case["expect"]

@@ -208,10 +208,11 @@ def _age(node: Age) -> str:
     return f"age in completed years on the screening date ({source}) {WORDS[node.op]} {node.value}"
 
 
-def _ongoing(open_is_now: bool) -> str:
-    return (
-        " (a date not recorded counts as the screening date: still ongoing)" if open_is_now else ""
-    )
+def _ongoing(open_is_now: bool | str | None, path: str = "") -> str:
+    if not open_is_now:
+        return ""
+    which = f"{path} " if path else "a date "
+    return f" ({which}not recorded counts as the screening date: still ongoing)"
 
 
 def _recent_special(node: Recent) -> Outline:
@@ -239,7 +240,8 @@ def _interval(node: Interval) -> str:
     name = f"{node.label}: " if node.label else ""
     return (
         f"{name}{ends.to} is {INTERVAL_WORDS[node.op]} {period_words(node.value)} after "
-        f"{ends.from_} (or before it){_ongoing(node.open_is_now)}"
+        f"{ends.from_} (or before it)"
+        f"{_ongoing(node.open_is_now, ends.from_ if node.open_is_now == 'from' else ends.to)}"
     )
 
 

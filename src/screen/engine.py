@@ -780,14 +780,13 @@ def _interval(node: Interval, scope: Any, context: Context) -> Trace:
     start = _read(scope, node.interval.from_, context)
     end = _read(scope, node.interval.to, context)
     evidence = IntervalFound(node.interval.from_, node.interval.to, start, end)
-    if node.open_is_now:
-        if start is None:
-            start = evidence.start = context.as_of
-            evidence.start_open = True
-        if end is None:
-            end = evidence.end = context.as_of
-            evidence.end_open = True
-    if start is None or end is None:
+    if node.open_is_now == "from" and start is None:  # still going on: its end is today
+        start = evidence.start = context.as_of
+        evidence.start_open = True
+    if node.open_is_now == "to" and end is None:
+        end = evidence.end = context.as_of
+        evidence.end_open = True
+    if start is None or end is None:  # an event not recorded is not assumed absent
         return Trace(node, context.unknown(_leaf(node, scope)), evidence)
     bound = evidence.bound = shift_back(end, *node.value.amount)
     truth = {

@@ -243,8 +243,10 @@ class Interval(Rule):
     )
     op: Literal["lt", "le", "gt", "ge"]
     value: Period
-    open_is_now: bool = Field(
-        default=False, description="a null date counts as the screening date (still ongoing)"
+    open_is_now: Literal["from", "to"] | None = Field(
+        default=None,
+        description="the end (`from` or `to`) whose null date counts as the screening date"
+        " (an entry still ongoing); the other end not recorded stays unknown",
     )
     label: str | None = None
 

@@ -482,7 +482,7 @@ def _dated(node: Any) -> bool:
     """An interval that reads a null date as the screening date, or a computed value with
     a windowed reading or an age in it: these move with the as-of date too."""
     if isinstance(node, Interval):
-        return node.open_is_now
+        return node.open_is_now is not None
     if isinstance(node, Expr):
         return _term_dated(node.expr)
     return False
