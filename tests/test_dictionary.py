@@ -244,3 +244,16 @@ def test_a_lab_result_may_carry_the_laboratory_s_limits_of_normal(tmp_path: Path
     base["labs"]["ast"]["uln"] = -1
     report = screen_file(write(tmp_path, base), load_criteria(), None, TODAY)
     assert report.verdict == "error" and report.problems[0].field == "labs.ast.uln"
+
+
+def test_the_readme_s_example_of_another_trial_loads_as_written(tmp_path: Path) -> None:
+    """The documentation is the test: its dictionary extension and criteria file, as printed."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Writing another trial's criteria") :]
+    blocks = [b.split("```", 1)[0] for b in section.split("```yaml\n")[1:3]]
+    dedented = ["\n".join(line[3:] for line in block.splitlines()) for block in blocks]
+    (tmp_path / "my-trial.dictionary.yaml").write_text(dedented[0])
+    (tmp_path / "my-trial.yaml").write_text(dedented[1])
+    criteria = load_criteria(tmp_path / "my-trial.yaml")
+    record = {"patient_id": "M-1", "cardiac_history": {"nyha_class": "IV"}}
+    assert screen_file(write(tmp_path, record), criteria, None, TODAY).failed == ["EX1"]
