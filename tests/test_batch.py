@@ -19,6 +19,7 @@ from screen.load import Criteria
 from screen.paths import patient_files
 from screen.render.csvlog import row
 from screen.screening import screen_file
+from screen.trials import trials_of
 from tests.conftest import EXAMPLES, TODAY
 
 runner = CliRunner()
@@ -104,7 +105,7 @@ def test_the_pool_keeps_the_order_of_the_files_whatever_the_scheduling(
         for name in names:
             shutil.copy(EXAMPLES / name, tmp_path / f"{copy:02d}-{name}")
     files = list(patient_files([tmp_path]))
-    job = Job(criteria, None, TODAY, row)
+    job = Job(trials_of([criteria]), None, TODAY, row)
     with Batch(job, 2) as batch:
         parallel = list(batch.screen(files))
     assert [s.source for s in parallel] == [str(f) for f in files]
@@ -241,7 +242,9 @@ def test_a_bug_while_screening_one_record_becomes_an_error_row_not_a_lost_batch(
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr("screen.screening.evaluate", broken)
-    screened = screen_one(Job(criteria, None, TODAY, row), EXAMPLES / "eligible.yaml")
+    (screened,) = screen_one(
+        Job(trials_of([criteria]), None, TODAY, row), EXAMPLES / "eligible.yaml"
+    )
     assert screened.verdict == "error"
     assert screened.problems[0].message == (
         "internal error, please report: ZeroDivisionError: division by zero"

@@ -1,7 +1,8 @@
 """Many records, all cores: screen files in worker processes and stream the results in order.
 
 The criteria are loaded and checked once, in the parent; workers inherit them (fork) or
-receive them once (spawn). Each worker sends back only what the parent needs: the verdict,
+receive them once (spawn). With several criteria sets a worker reads each record once and
+sends back one result per (record, criteria set), the sets in the order given. Each worker sends back only what the parent needs: the verdict,
 the failed and unknown ids and the record's piece of output already rendered, so that traces
 never cross a process boundary and the parent holds no report longer than it takes to write.
 """
@@ -22,10 +23,10 @@ from types import TracebackType
 from typing import Any
 
 from screen.errors import Problem
-from screen.load import Criteria
 from screen.paths import display_name
 from screen.report import Report
-from screen.screening import screen_file, stamp
+from screen.screening import stamp
+from screen.trials import Trials, screen_trials
 from screen.window import DEFAULT_HORIZON_DAYS
 from screen.yamlio import DEFAULT_MAX_BYTES
 
@@ -36,7 +37,7 @@ Renderer = Callable[[Report], str]
 class Job:
     """What every worker needs to screen a file, and how to render its piece of output."""
 
-    criteria: Criteria
+    trials: Trials
     as_of: datetime.date | None
     today: datetime.date
     render: Renderer
@@ -67,16 +68,24 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def screen_one(job: Job, path: Path) -> Screened:
-    """Screen a file; an internal failure becomes an error row, never a lost batch."""
+def screen_one(job: Job, path: Path) -> list[Screened]:
+    """Screen a file against each criteria set; an internal failure becomes error rows,
+    never a lost batch."""
     try:
-        report = screen_file(
-            path, job.criteria, job.as_of, job.today, job.max_bytes, job.horizon_days
+        reports = screen_trials(
+            path, job.trials, job.as_of, job.today, job.max_bytes, job.horizon_days
         )
     except Exception as exc:  # a bug in screen, not in the record: say so, go on
         source = display_name(path)
         problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", source)
-        report = Report(None, source, job.as_of, "error", stamp(job.criteria), problems=[problem])
+        reports = [
+            Report(None, source, job.as_of, "error", stamp(c), problems=[problem])
+            for c in job.trials.sets
+        ]
+    return [_screened(job, report) for report in reports]
+
+
+def _screened(job: Job, report: Report) -> Screened:
     return Screened(
         report.patient_id,
         report.source,
@@ -106,7 +115,7 @@ def _start_worker(job: Job) -> None:
 def _screen_chunk(paths: list[str]) -> list[tuple[object, ...]]:
     """Results as plain tuples: the cheapest thing to send between processes."""
     assert _JOB is not None, "worker started without a job"
-    return [astuple(screen_one(_JOB, Path(p))) for p in paths]
+    return [astuple(screened) for p in paths for screened in screen_one(_JOB, Path(p))]
 
 
 def astuple(screened: Screened) -> tuple[object, ...]:
@@ -114,7 +123,8 @@ def astuple(screened: Screened) -> tuple[object, ...]:
 
 
 class Batch:
-    """A pool of workers for one job; `screen(paths)` yields results in the order given.
+    """A pool of workers for one job; `screen(paths)` yields results in the order given
+    (with several criteria sets, each file's results one after the other, sets in order).
 
     The pool is started on entering, before any progress display starts a thread, so that
     forking never copies a half-held lock. With one worker everything runs in-process.
@@ -147,7 +157,7 @@ class Batch:
     def screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
         if self._pool is None:
             for path in paths:
-                yield screen_one(self.job, Path(path))
+                yield from screen_one(self.job, Path(path))
             return
         # Small chunks keep the cores busy to the end; a bounded number in flight keeps
         # memory flat when writing the output is slower than screening.

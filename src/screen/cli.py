@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from screen.batch import Job, Renderer, Screened
     from screen.errors import Problem
     from screen.load import Criteria
+    from screen.report import Report
+    from screen.trials import Trials
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # skip the entry-point scan
 
@@ -65,6 +67,15 @@ CriteriaOption = Annotated[
     Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
     typer.Option(
         "--criteria", help="Criteria file. Default: the bundled PRECIOUS set.", dir_okay=False
+    ),
+]
+TrialsOption = Annotated[
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option(
+        "--criteria",
+        help="Criteria file, or a folder of them (repeatable: several trials at once)."
+        " Default: the bundled PRECIOUS set.",
+        show_default=False,
     ),
 ]
 AsOfOption = Annotated[
@@ -180,8 +191,38 @@ def _load_criteria(path: Path | None) -> Criteria:
 
 
 def _load_trials(paths: list[Path] | None) -> list[Criteria]:
-    """Each criteria set given (the bundled one when none is)."""
-    return [_load_criteria(path) for path in paths] if paths else [_load_criteria(None)]
+    """Each criteria set given, a folder giving those directly in it (the bundled one when
+    none is). Two sets with one id could not be told apart in the reports: a usage error."""
+    from screen.trials import criteria_files, shared_ids
+
+    if not paths:
+        return [_load_criteria(None)]
+    files = criteria_files(paths)
+    if not files:
+        _error(f"no criteria sets (*.yaml) in {', '.join(str(p) for p in paths)}")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    loaded = [_load_criteria(path) for path in files]
+    shared = shared_ids(loaded)
+    if shared:
+        _error(
+            f"several criteria sets have the id {', '.join(shared)}"
+            f" ({', '.join(c.source for c in loaded if c.rules.criteria_set.id in shared)}):"
+            " screen them one at a time"
+        )
+        raise typer.Exit(2)
+    return loaded
+
+
+def _trials(paths: list[Path] | None) -> Trials:
+    """The criteria sets to screen against, with the record model of their dictionaries."""
+    from screen.errors import InputError
+    from screen.trials import trials_of
+
+    try:
+        return trials_of(_load_trials(paths))
+    except InputError as exc:
+        _problems(exc.problems)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
 
 
 def _problems(problems: list[Problem]) -> None:
@@ -247,7 +288,7 @@ def check(
             metavar="PATH",
         ),
     ],
-    criteria: CriteriaOption = None,
+    criteria: TrialsOption = None,
     as_of: AsOfOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -264,12 +305,26 @@ def check(
 
     screening_date = _parse_date(as_of)
     max_bytes = _parse_size(max_file_size)
-    loaded = _load_criteria(criteria)
+    trials = _trials(criteria)
+    loaded = trials.sets[0]
     files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     if not files:
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT)
     today = datetime.date.today()
+    if format in (Format.table, Format.html) and len(files) == 1 and trials.several:
+        from screen.trials import screen_trials
+
+        reports = screen_trials(Path(files[0]), trials, screening_date, today, max_bytes, horizon)
+        if format is Format.html:
+            from screen.render.html import trials_page
+
+            _emit(trials_page(reports), output)
+        else:
+            from screen.render.matrix import render_trials_patient
+
+            _emit_rich(lambda console: render_trials_patient(reports, console), output)
+        raise typer.Exit(_exit_code(_verdicts(reports)))
     if format in (Format.table, Format.html) and len(files) == 1:
         from screen.screening import screen_file
 
@@ -283,8 +338,8 @@ def check(
 
             _emit_rich(lambda console: render_patient(report, console), output)
         raise typer.Exit(_exit_code({report.verdict: 1}))
-    render = _renderer(format, len(files) > 1)
-    job = Job(loaded, screening_date, today, render, max_bytes, horizon)
+    render = _renderer(format, len(files) * len(trials.sets) > 1, trials.several)
+    job = Job(trials, screening_date, today, render, max_bytes, horizon)
     raise typer.Exit(_check_many(files, job, format, output, workers))
 
 
@@ -296,9 +351,11 @@ def _check_many(
     from screen.batch import Batch, workers_for
     from screen.render.progress import progress
 
-    attrition = Attrition(job.criteria.rules.criteria)
+    several = job.trials.several
+    per_file = len(job.trials.sets)  # results per file: one per criteria set, in order
+    attritions = [Attrition(c.rules.criteria) for c in job.trials.sets]
     rows: list[Screened] = []  # the table view lists every patient; other formats stream
-    as_array = format is Format.json and len(files) > 1
+    as_array = format is Format.json and len(files) * per_file > 1
     # html: each patient's section waits in a spooled file while the summary is counted
     # (closed by _html_batch, or on Ctrl-C; an anonymous file vanishes with the process anyway)
     spool = tempfile.TemporaryFile("w+", encoding="utf-8") if format is Format.html else None  # noqa: SIM115
@@ -308,10 +365,12 @@ def _check_many(
         if handle is not None and format is Format.csv:
             from screen.render import csvlog
 
-            handle.write(csvlog.header())
+            handle.write(csvlog.header(several))
         with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
             for index, screened in enumerate(batch.screen(files)):
-                attrition.add(screened.verdict, screened.failed, screened.unknown)
+                attritions[index % per_file].add(
+                    screened.verdict, screened.failed, screened.unknown
+                )
                 if spool is not None:
                     spool.write(screened.rendered)
                     rows.append(dataclasses.replace(screened, rendered=""))
@@ -321,45 +380,79 @@ def _check_many(
                     handle.write(("[\n" if index == 0 else ",\n") + screened.rendered)
                 else:
                     handle.write(screened.rendered)
-                advance()
+                if index % per_file == per_file - 1:
+                    advance()  # the bar counts files
         if handle is not None and as_array:
             handle.write("\n]\n")
 
     try:
         if format is Format.table:
-            from screen.render.table import render_batch
-
             stream(None)
-            _emit_rich(lambda console: render_batch(rows, attrition, console), output)
+            if several:
+                from screen.render.matrix import render_trials_batch
+
+                by_file = _by_file(rows, per_file)
+                _emit_rich(
+                    lambda console: render_trials_batch(
+                        by_file, attritions, job.trials.ids, console
+                    ),
+                    output,
+                )
+            else:
+                from screen.render.table import render_batch
+
+                _emit_rich(lambda console: render_batch(rows, attritions[0], console), output)
         elif spool is not None:
             stream(None)
-            _write(output, lambda handle: _html_batch(handle, spool, rows, attrition, job))
+            _write(output, lambda handle: _html_batch(handle, spool, rows, attritions, job))
         else:
             _write(output, stream)
     except KeyboardInterrupt:
         if spool is not None:
             spool.close()
         kept = "" if output is None else f"; {output} was left as it was"
-        _say(f"interrupted after {attrition.patients} of {len(files)} records{kept}")
+        _say(f"interrupted after {attritions[-1].patients} of {len(files)} records{kept}")
         return EXIT_INTERRUPTED
-    return _exit_code(attrition.verdicts)
+    return _exit_code(_merged(a.verdicts for a in attritions))
+
+
+def _by_file(rows: list[Screened], per_file: int) -> list[list[Screened]]:
+    """Each file's results together (one per criteria set)."""
+    return [rows[start : start + per_file] for start in range(0, len(rows), per_file)]
+
+
+def _verdicts(reports: list[Report]) -> dict[str, int]:
+    return _merged({report.verdict: 1} for report in reports)
+
+
+def _merged(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Verdict counts over several reports or criteria sets: exit codes hold over all."""
+    total: dict[str, int] = {}
+    for each in counts:
+        for verdict, count in each.items():
+            total[verdict] = total.get(verdict, 0) + count
+    return total
 
 
 def _html_batch(
-    handle: TextIO, spool: TextIO, rows: list[Screened], attrition: Attrition, job: Job
+    handle: TextIO, spool: TextIO, rows: list[Screened], attritions: list[Attrition], job: Job
 ) -> None:
     """The summary (counts, funnel, table of patients), then each patient's section."""
     from screen.render import html
 
-    handle.write(html.batch_head(rows, attrition, job.criteria.rules.criteria_set.id))
+    if job.trials.several:
+        heading = html.trials_head(_by_file(rows, len(job.trials.sets)), attritions, job.trials.ids)
+    else:
+        heading = html.batch_head(rows, attritions[0], job.trials.ids[0])
+    handle.write(heading)
     with spool:
         spool.seek(0)
         shutil.copyfileobj(spool, handle)
     handle.write(html.batch_tail())
 
 
-def _renderer(format: Format, several: bool) -> Renderer:
-    """Each record's piece of the output, rendered in the worker that screened it."""
+def _renderer(format: Format, several: bool, several_sets: bool = False) -> Renderer:
+    """Each report's piece of the output, rendered in the worker that screened it."""
     from screen.render import csvlog, jsonout
 
     if format is Format.json:
@@ -367,11 +460,11 @@ def _renderer(format: Format, several: bool) -> Renderer:
     if format is Format.jsonl:
         return jsonout.render_jsonl
     if format is Format.csv:
-        return csvlog.row
+        return csvlog.row_with_set if several_sets else csvlog.row
     if format is Format.html:
-        from screen.render.html import section
+        from screen.render.html import section, trial_section
 
-        return section
+        return trial_section if several_sets else section
     return jsonout.nothing
 
 
@@ -423,7 +516,7 @@ def explain(
         bool,
         typer.Option("--all", help="Every criterion's trace, the passed ones too.", metavar=""),
     ] = False,
-    criteria: CriteriaOption = None,
+    criteria: TrialsOption = None,
     as_of: AsOfOption = None,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -437,16 +530,30 @@ def explain(
     from screen.screening import screen_file
 
     screening_date = _parse_date(as_of)
-    loaded = _load_criteria(criteria)
-    known = {c.id.upper() for c in loaded.rules.criteria}
+    trials = _trials(criteria)
+    loaded = trials.sets[0]
+    known = {c.id.upper() for each in trials.sets for c in each.rules.criteria}
     wanted = [r.upper() for r in rule or []]
     missing = [r for r in wanted if r not in known]
     if missing:
         _error(
-            f"no criterion {', '.join(missing)} in {loaded.rules.criteria_set.id}"
-            f" (see: screen criteria)"
+            f"no criterion {', '.join(missing)} in {', '.join(trials.ids)} (see: screen criteria)"
         )
         raise typer.Exit(2)
+    if trials.several:
+        raise typer.Exit(
+            _explain_trials(
+                file,
+                trials,
+                wanted,
+                every,
+                screening_date,
+                format,
+                output,
+                _parse_size(max_file_size),
+                horizon,
+            )
+        )
     report = screen_file(
         file, loaded, screening_date, datetime.date.today(), _parse_size(max_file_size), horizon
     )
@@ -469,20 +576,61 @@ def explain(
     raise typer.Exit(_exit_code({report.verdict: 1}))
 
 
+def _explain_trials(
+    file: Path,
+    trials: Trials,
+    wanted: list[str],
+    every: bool,
+    screening_date: datetime.date | None,
+    format: Format,
+    output: Path | None,
+    max_bytes: int,
+    horizon: int,
+) -> int:
+    """`screen explain` against several trials: each trial's explanation in turn (JSON: an
+    array of the reports, one per criteria set)."""
+    from screen.trials import screen_trials
+
+    today = datetime.date.today()
+    reports = screen_trials(file, trials, screening_date, today, max_bytes, horizon)
+    if format is Format.table:
+        from rich.console import Group, RenderableType
+        from rich.rule import Rule
+        from rich.text import Text
+
+        from screen.render.explain import explain_view
+        from screen.render.safe import text
+
+        views: list[RenderableType] = []
+        for report in reports:
+            views += [Text("")] if views else []
+            views += [
+                Rule(text(report.criteria_set.id), align="left"),
+                explain_view(report, wanted, every),
+            ]
+        _emit_rich(lambda console: console.print(Group(*views)), output)
+    elif format is Format.html:
+        from screen.render.html import trials_page
+
+        _emit(trials_page(reports, wanted), output)
+    elif format is Format.csv:
+        from screen.render import csvlog
+
+        _emit(csvlog.header(True) + "".join(csvlog.row_with_set(r) for r in reports), output)
+    else:
+        from screen.render.jsonout import as_array, explained
+
+        if format is Format.json:
+            _emit(as_array([explained(r, wanted, indent=2) for r in reports]), output)
+        else:
+            _emit("".join(explained(r, wanted, indent=None) for r in reports), output)
+    return _exit_code(_verdicts(reports))
+
+
 class ListFormat(enum.StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
-
-
-TrialsOption = Annotated[
-    Optional[list[Path]],  # noqa: UP045
-    typer.Option(
-        "--criteria",
-        help="Criteria file (repeatable: the record for several trials). Default: the bundled PRECIOUS set.",
-        dir_okay=False,
-    ),
-]
 
 
 @app.command("new")

@@ -46,15 +46,36 @@ def screen_file(
             data, text, source, criteria, as_of, today or datetime.date.today()
         )
     except InputError as exc:
-        patient_id = data.get("patient_id") if isinstance(data, dict) else None
-        return Report(
-            patient_id if isinstance(patient_id, str) else None,
-            source,
-            as_of,
-            "error",
-            stamp(criteria),
-            problems=exc.problems,
-        )
+        return error_report(data, source, as_of, criteria, exc.problems)
+    return screen_record(patient, screening_date, data, text, source, criteria, horizon_days)
+
+
+def error_report(
+    data: Any, source: str, as_of: datetime.date | None, criteria: Criteria, problems: list[Problem]
+) -> Report:
+    """The report of a record that could not be read or is invalid: its problems, and the
+    patient id if one could be read."""
+    patient_id = data.get("patient_id") if isinstance(data, dict) else None
+    return Report(
+        patient_id if isinstance(patient_id, str) else None,
+        source,
+        as_of,
+        "error",
+        stamp(criteria),
+        problems=problems,
+    )
+
+
+def screen_record(
+    patient: Any,
+    screening_date: datetime.date,
+    data: dict[str, Any],
+    text: str,
+    source: str,
+    criteria: Criteria,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> Report:
+    """A validated record against one criteria set: outcomes, verdict, window, to-do."""
     rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
     outcomes = evaluate(rules, vocabulary, patient, screening_date)
     warnings = data_warnings(outcomes, criteria, data, text, source)

@@ -58,7 +58,7 @@ svg .lbl { font-size: 10px; } svg .tick { font-size: 8px; fill: #333; }
 .signatures div { border-top: 1px solid #000; padding-top: 2pt; font-size: 9pt; color: #333; margin-top: 22pt; }
 .patient { break-before: page; } .patient:first-of-type { break-before: auto; }
 tr, li, .signatures { break-inside: avoid; }
-td.date, .verdict { white-space: nowrap; }
+td.date, .verdict, .window { white-space: nowrap; }
 th.sortable { cursor: pointer; } th.sortable::after { content: " ⇅"; color: #999; font-size: 8pt; }
 @media print { th.sortable::after { content: ""; } a { color: inherit; text-decoration: none; } }
 """
@@ -87,9 +87,11 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def anchor(source: str) -> str:
-    """A section id from the file name: the same in the worker and in the parent."""
-    return "p-" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+def anchor(source: str, trial: str = "") -> str:
+    """A section id from the file name (and the criteria set's id, when a patient has a
+    section per trial): the same in the worker and in the parent."""
+    name = f"{source}\0{trial}" if trial else source
+    return "p-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _page(title: str, body: Iterable[str], script: bool = False) -> str:
@@ -111,15 +113,17 @@ def patient_page(report: Report, only: Sequence[str] = ()) -> str:
     return _page(title, [section(report, only, heading=1)])
 
 
-def section(report: Report, only: Sequence[str] = (), heading: int = 2) -> str:
+def section(report: Report, only: Sequence[str] = (), heading: int = 2, trial: bool = False) -> str:
     """One patient: heading and verdict, when, timeline, to-do, criteria, explanations,
     signature lines. `only`: the criteria whose explanation to show (default: all, the
-    failed and unknown ones unfolded)."""
+    failed and unknown ones unfolded). `trial`: one of the patient's sections, one per
+    criteria set, the trial named in the heading."""
     stamp = report.criteria_set
     h = f"h{heading}"
+    name = f"{report.patient_id or '(no patient_id)'}" + (f" — {stamp.id}" if trial else "")
     parts = [
-        f'<section class="patient" id="{anchor(report.source)}">',
-        f"<{h}>{_e(report.patient_id or '(no patient_id)')}"
+        f'<section class="patient" id="{anchor(report.source, stamp.id if trial else "")}">',
+        f"<{h}>{_e(name)}"
         f' <span class="verdict {report.verdict}">{report.verdict.upper()}</span></{h}>',
         '<table class="meta">',
         _meta("Trial / criteria", f"{stamp.id} ({stamp.version})"),
@@ -180,6 +184,36 @@ def section(report: Report, only: Sequence[str] = (), heading: int = 2) -> str:
         "<div>Screened by (name)</div><div>Signature and date</div></div></section>\n"
     )
     return "".join(parts)
+
+
+def trial_section(report: Report) -> str:
+    """A batch's (patient, criteria set) section, rendered in the worker."""
+    return section(report, trial=True)
+
+
+def trials_page(reports: Sequence[Report], only: Sequence[str] = ()) -> str:
+    """One patient screened against several trials: a line per trial (verdict, window),
+    then each trial's screening record, on a page of its own when printed."""
+    first = reports[0]
+    who = first.patient_id or first.source
+    parts = [
+        f"<h1>Screening record {_e(who)}: {len(reports)} trials</h1>",
+        f'<table class="meta"><tr><td>Patient file</td><td>{_e(first.source)}</td></tr></table>',
+        "<table><thead><tr><th>trial</th><th>verdict</th><th>failed</th><th>unknown</th>"
+        "<th>eligible from</th><th>until</th></tr></thead><tbody>",
+    ]
+    for report in reports:
+        stamp = report.criteria_set
+        parts.append(
+            f'<tr><td><a href="#{anchor(report.source, stamp.id)}">{_e(stamp.id)}</a></td>'
+            f'<td><span class="verdict {report.verdict}">{report.verdict}</span></td>'
+            f"<td>{_e(' '.join(report.failed))}</td><td>{_e(' '.join(report.unknown))}</td>"
+            f'<td class="date">{_e(report.eligible_from or "")}</td>'
+            f'<td class="date">{_e(report.eligible_until or "")}</td></tr>'
+        )
+    parts.append("</tbody></table>\n")
+    parts += [section(report, only, trial=True) for report in reports]
+    return _page(f"Screening record {who}", parts)
 
 
 def _meta(label: str, value: object, raw: bool = False) -> str:
@@ -251,6 +285,64 @@ def batch_head(rows: Sequence[Screened], attrition: Attrition, criteria_id: str)
             f'<td class="date">{_e(row.eligible_from or "")}</td>'
             f'<td class="date">{_e(row.eligible_until or "")}</td></tr>'
         )
+    parts.append("</tbody></table>\n")
+    return "".join(parts)
+
+
+def trials_head(
+    rows: Sequence[Sequence[Screened]], attritions: Sequence[Attrition], ids: Sequence[str]
+) -> str:
+    """The top of a batch page for several trials: per trial the counts and the funnel, then
+    the patient x trial table, each cell linking to that (patient, trial) section."""
+    patients = len(rows)
+    folder = common_folder([results[0].source for results in rows])
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Screening summary, {_e(', '.join(ids))}</title><style>{STYLE}</style>",
+        "</head><body>\n",
+        f"<h1>Screening summary: {patients} patients, {len(ids)} trials</h1>",
+    ]
+    for trial, attrition in zip(ids, attritions, strict=True):
+        counts = attrition.verdicts
+        alone = {cid: totals.failed_alone for cid, totals in attrition.by_criterion.items()}
+        parts += [
+            f'<h2>{_e(trial)}</h2><p><span class="counts">',
+            " ".join(
+                f'<span class="verdict {v}" data-verdict="{v}">{counts[v]} {v}</span>'
+                for v in VERDICTS
+            ),
+            "</span></p>",
+            svg.funnel(attrition.funnel(), alone, attrition.patients - counts["error"]),
+        ]
+    parts += [
+        '<p class="legend"><span><i class="swatch" style="background:#1565c0"></i>still in after'
+        ' the criterion (protocol order; not failed so far)</span><span><i class="swatch"'
+        ' style="background:#c62828"></i>fails only this criterion</span></p>',
+        f"<h2>Patients</h2>{_files_in(folder)}"
+        '<table class="sortable"><thead><tr><th>patient_id</th><th>file</th>',
+        *(f"<th>{_e(trial)}</th>" for trial in ids),
+        "</tr></thead><tbody>",
+    ]
+    for results in rows:
+        first = results[0]
+        parts.append(
+            f"<tr><td>{_e(first.patient_id or '-')}</td><td>{_e(within(first.source, folder))}</td>"
+        )
+        for trial, row in zip(ids, results, strict=True):
+            failed = f" ({' '.join(row.failed)})" if row.failed else ""
+            window = (
+                f'<br><span class="window">{_e(row.eligible_from)}..{_e(row.eligible_until or "")}'
+                "</span>"
+                if row.eligible_from
+                else ""
+            )
+            parts.append(
+                f'<td><a href="#{anchor(row.source, trial)}">'
+                f'<span class="verdict {row.verdict}">{row.verdict}</span></a>'
+                f"{_e(failed)}{window}</td>"
+            )
+        parts.append("</tr>")
     parts.append("</tbody></table>\n")
     return "".join(parts)
 

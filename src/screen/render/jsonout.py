@@ -26,6 +26,13 @@ def render_jsonl(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False) + "\n"
 
 
+def as_array(objects: Sequence[str]) -> str:
+    """Objects rendered with indent 2 (each ending in a newline) as one JSON array, indented
+    as `json.dumps(list, indent=2)` (several reports of one patient, one per criteria set)."""
+    items = ",\n".join("  " + item.rstrip("\n").replace("\n", "\n  ") for item in objects)
+    return f"[\n{items}\n]\n"
+
+
 def nothing(report: Report) -> str:
     """For the table view, which is drawn from the running totals, not per record."""
     return ""
