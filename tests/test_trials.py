@@ -119,6 +119,17 @@ def test_an_invalid_record_gives_an_error_report_per_set_and_exit_3(tmp_path: Pa
     assert code == 3 and shown.count("ecog: Input should be less than") == 1  # said once
     code, shown = cli("check", str(broken), *BOTH, columns=120)
     assert code == 3 and shown.count("ecog: Input should be less than") == 1
+    page = tmp_path / "broken.html"
+    assert cli("check", str(broken), *BOTH, "-f", "html", "-o", str(page))[0] == 3
+    assert page.read_text().count("ecog: Input should be less than") == 1
+
+
+def test_a_unit_only_one_trial_s_dictionary_declares_is_checked_beside_it(tmp_path: Path) -> None:
+    path = only_trial_b_knows(tmp_path)
+    path.write_text(path.read_text().replace("'{INR}'", "mg/dL"))
+    code, out = cli("check", str(path), *BOTH, "-f", "json")
+    errors = [e["message"] for r in json.loads(out) for e in r["errors"]]
+    assert code == 3 and errors == ["unit 'mg/dL' is not a unit of inr (accepted: {INR})"] * 2
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,10 @@ def trials_page(reports: Sequence[Report], only: Sequence[str] = ()) -> str:
             f'<td class="date">{_e(report.eligible_until or "")}</td></tr>'
         )
     parts.append("</tbody></table>\n")
-    parts += [section(report, only, trial=True) for report in reports]
+    if first.verdict == "error":  # the same problems for every trial: said once
+        parts.append(section(first, only))
+    else:
+        parts += [section(report, only, trial=True) for report in reports]
     return _page(f"Screening record {who}", parts)
 
 
