@@ -356,3 +356,14 @@ def test_the_readme_shows_the_real_output(monkeypatch: pytest.MonkeyPatch) -> No
         output = [line.rstrip() for line in cli(*command.split())[1].splitlines()]
         expected = [line for line in shown.splitlines() if line.strip() != "..."]
         assert expected and all(line in output for line in expected), command
+
+
+def test_on_a_narrow_terminal_the_file_names_fold_and_every_trial_stays_in_view() -> None:
+    code, shown = cli("check", str(EXAMPLES), *BOTH, columns=60)
+    matrix = shown.split("JBCRG-M05: 7 patients")[0]
+    assert code == 1 and max(len(line) for line in shown.splitlines()) <= 60
+    assert (
+        "TRIAL-B" in matrix
+        and "…" not in shown
+        and len(re.findall(r"incomplete(?!-)", matrix)) == 7
+    )

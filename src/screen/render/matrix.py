@@ -5,10 +5,10 @@ row then each trial's table."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -38,10 +38,31 @@ def _day(iso: str, year: str) -> str:
     return iso[5:] if iso.startswith(year + "-") else iso
 
 
+class _Matrix:
+    """The matrix, laid out for the width it is drawn at: a file's name stays whole when the
+    trial cells can wrap between words to make room for it, else it folds too."""
+
+    def __init__(self, rows: Sequence[Sequence[Screened]], ids: Sequence[str]) -> None:
+        self.rows, self.ids = rows, ids
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterator[RenderableType]:
+        yield _matrix_table(self.rows, self.ids, options.max_width)
+
+
 def matrix_view(
     rows: Sequence[Sequence[Screened]], ids: Sequence[str], problems_below: bool = True
 ) -> RenderableType:
     """One row per patient, one column per trial; the problems of error rows once per file."""
+    parts: list[RenderableType] = [_Matrix(rows, ids)]
+    problems = [text(f"  {p}", "magenta") for results in rows for p in results[0].problems]
+    if problems and problems_below:
+        parts += [Text("Problems (error rows):", style="bold magenta"), *problems]
+    return Group(*parts)
+
+
+def _matrix_table(rows: Sequence[Sequence[Screened]], ids: Sequence[str], width: int) -> Table:
     dates = sorted(
         d
         for results in rows
@@ -56,26 +77,30 @@ def matrix_view(
         table.title = text(f"files in {folder}{os.sep}")
     if year:
         table.caption = f"Eligible from..until; dates as MM-DD are in {year}."
-    table.add_column("patient_id", no_wrap=True)
     names = [within(results[0].source, folder) for results in rows]
-    # a file's name stays whole where it can; a cell wraps between verdict and window
-    table.add_column("file", overflow="fold", no_wrap=max(map(len, names)) <= 30)
+    cells = [
+        [cell(r.verdict, r.failed, r.eligible_from, r.eligible_until, year) for r in results]
+        for results in rows
+    ]
+    # the narrowest the table can be with whole file names: each trial cell at its longest
+    # word (a cell wraps between verdict, failed ids and window); 3 per column for the rules
+    patient = max(len("patient_id"), *(len(r[0].patient_id or "-") for r in rows))
+    words = [
+        max(len(trial), *(len(w) for line in cells for w in line[k].split()))
+        for k, trial in enumerate(ids)
+    ]
+    whole = patient + max(map(len, names)) + sum(words) + 3 * (len(ids) + 2) <= width
+    table.add_column("patient_id", no_wrap=True)
+    table.add_column("file", overflow="fold", no_wrap=whole)
     for trial in ids:
-        table.add_column(text(trial), overflow="fold", min_width=10)
-    problems: list[Text] = []
-    for results in rows:
-        first = results[0]
-        cells = []
-        for row in results:
-            _, style = VERDICT_STYLE[row.verdict]
-            shown = cell(row.verdict, row.failed, row.eligible_from, row.eligible_until, year)
-            cells.append(text(shown, style.replace("bold ", "")))
-        table.add_row(text(first.patient_id or "-"), text(within(first.source, folder)), *cells)
-        problems += [text(f"  {problem}", "magenta") for problem in first.problems]
-    parts: list[RenderableType] = [table]
-    if problems and problems_below:
-        parts += [Text("Problems (error rows):", style="bold magenta"), *problems]
-    return Group(*parts)
+        table.add_column(text(trial), overflow="fold")
+    for results, name, shown in zip(rows, names, cells, strict=True):
+        styled = [
+            text(words_, VERDICT_STYLE[row.verdict][1].replace("bold ", ""))
+            for row, words_ in zip(results, shown, strict=True)
+        ]
+        table.add_row(text(results[0].patient_id or "-"), text(name), *styled)
+    return table
 
 
 def counts_line(trial: str, attrition: Attrition) -> Text:
