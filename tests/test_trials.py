@@ -119,6 +119,8 @@ def test_an_invalid_record_gives_an_error_report_per_set_and_exit_3(tmp_path: Pa
     assert code == 3 and shown.count("ecog: Input should be less than") == 1  # said once
     code, shown = cli("check", str(broken), *BOTH, columns=120)
     assert code == 3 and shown.count("ecog: Input should be less than") == 1
+    code, shown = cli("explain", str(broken), *BOTH, columns=120)
+    assert code == 3 and shown.count("ecog: Input should be less than") == 1
     page = tmp_path / "broken.html"
     assert cli("check", str(broken), *BOTH, "-f", "html", "-o", str(page))[0] == 3
     assert page.read_text().count("ecog: Input should be less than") == 1

@@ -602,10 +602,13 @@ def _explain_trials(
         from screen.render.safe import text
 
         views: list[RenderableType] = []
-        for report in reports:
+        # an invalid record's problems are the same for every trial: said once
+        invalid = reports[0].verdict == "error"
+        for report in reports[:1] if invalid else reports:
+            trial = ", ".join(trials.ids) if invalid else report.criteria_set.id
             views += [Text("")] if views else []
             views += [
-                Rule(text(report.criteria_set.id), align="left"),
+                Rule(text(trial), align="left"),
                 explain_view(report, wanted, every),
             ]
         _emit_rich(lambda console: console.print(Group(*views)), output)
