@@ -250,11 +250,12 @@ def test_a_folder_gives_every_criteria_set_directly_in_it(tmp_path: Path) -> Non
     assert code == 1 and [r["criteria_set"]["id"] for r in reports] == ["JBCRG-M05", "TRIAL-B"]
     given = json.loads(cli("check", record, *BOTH, "-f", "json")[1])
     assert [r["verdict"] for r in reports] == [r["verdict"] for r in given]
-    # the bundled folder holds one set (its dictionaries and vocabularies are in folders)
+    # the bundled folder: its sets by file name (dictionaries and vocabularies in folders)
     bundled = json.loads(
         cli("check", record, "--criteria", str(ROOT / "criteria"), "-f", "json")[1]
     )
-    assert bundled == json.loads(cli("check", record, "-f", "json")[1])
+    assert [r["criteria_set"]["id"] for r in bundled] == ["DS8201-A-U302", "JBCRG-M05"]
+    assert bundled[1] == json.loads(cli("check", record, "-f", "json")[1])
 
 
 def test_criteria_sets_that_cannot_be_told_apart_are_refused(tmp_path: Path) -> None:
@@ -369,3 +370,33 @@ def test_on_a_narrow_terminal_the_file_names_fold_and_every_trial_stays_in_view(
         and "…" not in shown
         and len(re.findall(r"incomplete(?!-)", matrix)) == 7
     )
+
+
+DESTINY = EXAMPLES.parent / "destiny-breast03" / "eligible.yaml"
+WITH_DESTINY = [
+    "--criteria",
+    str(PRECIOUS),
+    "--criteria",
+    str(ROOT / "criteria" / "destiny-breast03.yaml"),
+]
+
+
+@pytest.mark.parametrize("format", ["table", "json", "jsonl", "csv", "html"])
+def test_a_patient_is_screened_against_precious_and_destiny_breast03_in_one_command(
+    format: str, tmp_path: Path
+) -> None:
+    out = tmp_path / f"report.{format}"
+    code, _ = cli("check", str(DESTINY), *WITH_DESTINY, "-f", format, "-o", str(out), columns=120)
+    text = out.read_text()
+    assert code == 1  # eligible for DESTINY-Breast03, incomplete for PRECIOUS
+    assert "JBCRG-M05" in text and "DS8201-A-U302" in text
+    if format == "json":
+        verdicts = [(r["criteria_set"]["id"], r["verdict"]) for r in json.loads(text)]
+        assert verdicts == [("JBCRG-M05", "incomplete"), ("DS8201-A-U302", "eligible")]
+    if format == "csv":
+        assert [row[-1] for row in csv.reader(io.StringIO(text))][1:] == [
+            "JBCRG-M05",
+            "DS8201-A-U302",
+        ]
+    # the record is valid only with DESTINY-Breast03's dictionary beside the core one
+    assert cli("check", str(DESTINY), "-f", "json")[0] == 3
