@@ -400,3 +400,10 @@ def test_a_patient_is_screened_against_precious_and_destiny_breast03_in_one_comm
         ]
     # the record is valid only with DESTINY-Breast03's dictionary beside the core one
     assert cli("check", str(DESTINY), "-f", "json")[0] == 3
+
+
+@pytest.mark.parametrize("command", ["check", "explain"])
+def test_the_help_says_criteria_takes_a_file_or_a_folder_and_repeats(command: str) -> None:
+    shown = cli(command, "--help", columns=120)[1]
+    line = next(line for line in shown.splitlines() if "│ --criteria" in line)
+    assert "FILE|FOLDER" in line and "<list" not in line and "repeatable" in shown

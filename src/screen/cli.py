@@ -76,6 +76,7 @@ TrialsOption = Annotated[
         help="Criteria file, or a folder of them (repeatable: several trials at once)."
         " Default: the bundled PRECIOUS set.",
         show_default=False,
+        metavar="FILE|FOLDER",
     ),
 ]
 AsOfOption = Annotated[
@@ -298,7 +299,7 @@ def check(
 ) -> None:
     """Screen patient files: verdict, one result per criterion, when eligible, what to collect.
 
-    Several files give the screening log (--format csv) or a summary, one row per patient and the attrition per criterion (table). Exit code: 0 all eligible, 1 some ineligible or incomplete, 3 some file could not be read or is invalid (the others are still screened).
+    Several files give the screening log (--format csv) or a summary, one row per patient and the attrition per criterion (table). Several --criteria (or a folder of criteria sets) screen every patient against each trial: one report per (patient, trial), a patient x trial matrix in the table. Exit code: 0 all eligible, 1 some ineligible or incomplete, 3 some file could not be read or is invalid (the others are still screened).
     """
     from screen.batch import Job
     from screen.paths import patient_files
