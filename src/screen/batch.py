@@ -26,6 +26,7 @@ from screen.errors import Problem
 from screen.paths import display_name
 from screen.report import Report
 from screen.screening import stamp
+from screen.signals import release_in_child, signals_held
 from screen.trials import Trials, screen_trials
 from screen.window import DEFAULT_HORIZON_DAYS
 from screen.yamlio import DEFAULT_MAX_BYTES
@@ -103,22 +104,27 @@ _JOB: Job | None = None  # the job of this worker process, set once by _start_wo
 
 
 def _start_worker(job: Job) -> None:
-    """Ctrl-C is the parent's to handle (it stops the pool); a worker just gets stopped."""
+    """Ctrl-C, SIGTERM and SIGHUP are the parent's to handle (it stops the pool); a worker
+    just gets stopped, quietly (a forked worker would otherwise inherit the parent's
+    handlers and print a traceback when terminated)."""
     global _JOB
     _JOB = job
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    release_in_child()
     # Each record allocates thousands of short-lived objects (YAML nodes, traces) and holds
     # none of them afterwards: collecting the young generation less often saves a few percent.
     gc.set_threshold(20_000, 20, 20)
 
 
-def _screen_chunk(paths: list[str]) -> list[tuple[object, ...]]:
+def _screen_chunk(paths: list[str]) -> list[tuple[Any, ...]]:
     """Results as plain tuples: the cheapest thing to send between processes."""
     assert _JOB is not None, "worker started without a job"
     return [astuple(screened) for p in paths for screened in screen_one(_JOB, Path(p))]
 
 
-def astuple(screened: Screened) -> tuple[object, ...]:
+def astuple(screened: Screened) -> tuple[Any, ...]:
     return tuple(getattr(screened, name) for name in Screened.__slots__)
 
 
@@ -128,20 +134,36 @@ class Batch:
 
     The pool is started on entering, before any progress display starts a thread, so that
     forking never copies a half-held lock. With one worker everything runs in-process.
+    A worker that dies (the OOM killer's kill -9) loses its chunk, which multiprocessing
+    would wait for forever: while waiting, the workers are watched; after a death the pool
+    is replaced and every unfinished chunk is screened again one file at a time, so that a
+    file whose worker dies again is known, and becomes an error row.
     """
 
     def __init__(self, job: Job, workers: int) -> None:
         self.job = job
         self.workers = max(1, workers)
         self._pool: Pool | None = None
+        self._watched: set[Any] = set()  # every worker process seen, dead ones included
 
     def __enter__(self) -> Batch:
         if self.workers > 1:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             gc.freeze()  # the loaded criteria stay shared with the forked workers, untouched
-            self._pool = context.Pool(self.workers, _start_worker, (self.job,))
+            self._start()
         return self
+
+    def _start(self) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with signals_held():  # none lost inside fork's callbacks
+            self._pool = context.Pool(self.workers, _start_worker, (self.job,))
+        self._watched = set(getattr(self._pool, "_pool", []))
+
+    def _stop(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
     def __exit__(
         self,
@@ -149,10 +171,7 @@ class Batch:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        self._stop()
 
     def screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
         if self._pool is None:
@@ -162,14 +181,56 @@ class Batch:
         # Small chunks keep the cores busy to the end; a bounded number in flight keeps
         # memory flat when writing the output is slower than screening.
         size = max(1, min(64, len(paths) // (self.workers * 8)))
-        in_flight: deque[AsyncResult[list[tuple[Any, ...]]]] = deque()
+        in_flight: deque[tuple[list[str], AsyncResult[list[tuple[Any, ...]]]]] = deque()
         for start in range(0, len(paths), size):
             chunk = [str(p) for p in paths[start : start + size]]
-            in_flight.append(self._pool.apply_async(_screen_chunk, (chunk,)))
+            assert self._pool is not None
+            in_flight.append((chunk, self._pool.apply_async(_screen_chunk, (chunk,))))
             if len(in_flight) >= self.workers * 4:
-                yield from (Screened(*fields) for fields in in_flight.popleft().get())
+                yield from self._next(in_flight)
         while in_flight:
-            yield from (Screened(*fields) for fields in in_flight.popleft().get())
+            yield from self._next(in_flight)
+
+    def _next(
+        self, in_flight: deque[tuple[list[str], AsyncResult[list[tuple[Any, ...]]]]]
+    ) -> Iterator[Screened]:
+        """The results of the oldest chunk; after a worker's death, of every chunk."""
+        _, result = in_flight[0]
+        if self._finished(result):
+            in_flight.popleft()
+            yield from (Screened(*fields) for fields in result.get())
+            return
+        unfinished = [(chunk, r.get() if r.ready() else None) for chunk, r in in_flight]
+        in_flight.clear()
+        self._stop()
+        self._start()
+        for chunk, done in unfinished:
+            if done is not None:
+                yield from (Screened(*fields) for fields in done)
+            else:
+                for path in chunk:
+                    yield from self._alone(path)
+
+    def _alone(self, path: str) -> list[Screened]:
+        """One file in a worker of its own round: if that worker dies, the file is known."""
+        assert self._pool is not None
+        result = self._pool.apply_async(_screen_chunk, ([path],))
+        if self._finished(result):
+            return [Screened(*fields) for fields in result.get()]
+        self._stop()
+        self._start()
+        return _died(self.job, path)
+
+    def _finished(self, result: AsyncResult[Any]) -> bool:
+        """Wait for `result`; False if a worker died meanwhile (its work would never come)."""
+        while not result.ready():
+            result.wait(0.2)
+            if result.ready():
+                break
+            self._watched.update(getattr(self._pool, "_pool", []))
+            if any(process.exitcode not in (None, 0) for process in self._watched):
+                return False
+        return True
 
 
 def workers_for(files: int, requested: int | None) -> int:
@@ -178,3 +239,18 @@ def workers_for(files: int, requested: int | None) -> int:
     if requested is not None:
         return max(1, min(requested, files))
     return max(1, min(default_workers(), files // 8))
+
+
+def _died(job: Job, path: str) -> list[Screened]:
+    """The error rows (one per criteria set) of a file whose worker process died while
+    screening it alone."""
+    source = display_name(path)
+    problem = Problem(
+        "not screened: the worker process screening this file died (killed, perhaps for"
+        " lack of memory); screen it again on its own",
+        source,
+    )
+    return [
+        _screened(job, Report(None, source, job.as_of, "error", stamp(c), problems=[problem]))
+        for c in job.trials.sets
+    ]

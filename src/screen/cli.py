@@ -10,13 +10,15 @@ import dataclasses
 import datetime
 import enum
 import io
-import json
 import os
 import re
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
@@ -42,8 +44,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_ELIGIBLE, EXIT_NOT_ELIGIBLE, EXIT_INVALID_INPUT = 0, 1, 3
-EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+EXIT_ELIGIBLE, EXIT_NOT_ELIGIBLE, EXIT_USAGE, EXIT_INVALID_INPUT = 0, 1, 2, 3
+EXIT_WRITE_FAILED = 4  # the report could not be written (disk full, no such folder, ...)
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C; SIGTERM and SIGHUP: 128 + signal
+EXIT_PIPE_CLOSED = 141  # the reader went away (`| head`): 128 + SIGPIPE, as the shell says
+MAX_FILE_SIZE = 64 * 2**20  # --max-file-size at most: a patient record is a few KB
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so temporary files and workers are cleaned
+    up (a BaseException that is not KeyboardInterrupt, so click does not swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class Format(enum.StrEnum):
@@ -55,12 +69,20 @@ class Format(enum.StrEnum):
 
 
 def _parse_date(value: str | None) -> datetime.date | None:
+    from screen.dates import implausible_screening
+
     if value is None:
         return None
     try:
-        return datetime.date.fromisoformat(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        day = datetime.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+        raise typer.BadParameter(f"{value[:40]!r} is not a date as YYYY-MM-DD") from None
+    implausible = implausible_screening(day)
+    if implausible:
+        raise typer.BadParameter(implausible)
+    return day
 
 
 CriteriaOption = Annotated[
@@ -125,11 +147,15 @@ def _parse_size(value: str | None) -> int:
 
     if value is None:
         return DEFAULT_MAX_BYTES
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+    match = re.fullmatch(r"\s*(\d{1,12}(?:\.\d{1,6})?)\s*([A-Za-z]*)\s*", value)
     factor = _SIZE_UNITS.get(match.group(2).lower()) if match else None
-    size = int(float(match.group(1)) * factor) if match and factor else 0
+    size = int(Decimal(match.group(1)) * factor) if match and factor else 0
     if size < 1:
-        raise typer.BadParameter(f"{value!r} is not a size such as 1048576, 512KiB or 2MiB")
+        raise typer.BadParameter(f"{value[:40]!r} is not a size such as 1048576, 512KiB or 2MiB")
+    if size > MAX_FILE_SIZE:
+        raise typer.BadParameter(
+            f"{value!r} is over the largest limit, {MAX_FILE_SIZE // 2**20}MiB (a record is a few KB)"
+        )
     return size
 
 
@@ -254,17 +280,55 @@ def _emit(content: str, output: Path | None) -> None:
     _write(output, lambda handle: handle.write(content))
 
 
-def _write(output: Path | None, writer: Callable[[TextIO], object]) -> None:
-    """Run `writer` on standard output or on the output file (whole or not at all)."""
+def _write(output: Path | None, writer: Callable[[TextIO], object], *, utf8: bool = True) -> None:
+    """Run `writer` on standard output or on the output file (whole or not at all). A reader
+    that went away ends the program quietly; any other write error is one line."""
     from screen.output import open_output
 
     try:
-        with open_output(output) as handle:
+        with open_output(output, utf8=utf8) as handle:
             writer(handle)
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(EXIT_PIPE_CLOSED) from None
     except OSError as exc:
+        if output is None:
+            _silence_stdout()
         where = output if output is not None else "standard output"
         _error(f"cannot write {where}: {exc.strerror or exc}")
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
+        raise typer.Exit(EXIT_WRITE_FAILED) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail
+    again (and print a traceback) on a closed pipe or a full disk."""
+    try:
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+        os.close(descriptor)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def _refuse_inputs_as_output(output: Path | None, inputs: list[str]) -> None:
+    """--output naming an input (patient or criteria file) would destroy it: a usage error,
+    found before anything is read."""
+    if output is None:
+        return
+    try:
+        target = os.stat(output)
+    except OSError:
+        return  # nothing there yet: it cannot be an input
+    if not stat.S_ISREG(target.st_mode):
+        return
+    for name in inputs:
+        try:
+            found = os.stat(name)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+            _error(f"--output {output} is the input {name}: it would be overwritten")
+            raise typer.Exit(EXIT_USAGE)
 
 
 WorkersOption = Annotated[
@@ -306,9 +370,10 @@ def check(
 
     screening_date = _parse_date(as_of)
     max_bytes = _parse_size(max_file_size)
+    files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
+    _refuse_inputs_as_output(output, [*files, *(str(c) for c in criteria or [])])
     trials = _trials(criteria)
     loaded = trials.sets[0]
-    files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     if not files:
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
         raise typer.Exit(EXIT_INVALID_INPUT)
@@ -369,6 +434,8 @@ def _check_many(
             handle.write(csvlog.header(several))
         with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
             for index, screened in enumerate(batch.screen(files)):
+                if _SIGNALLED:
+                    raise Stopped(_SIGNALLED[0])
                 attritions[index % per_file].add(
                     screened.verdict, screened.failed, screened.unknown
                 )
@@ -408,12 +475,13 @@ def _check_many(
             _write(output, lambda handle: _html_batch(handle, spool, rows, attritions, job))
         else:
             _write(output, stream)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped) as stop:
         if spool is not None:
             spool.close()
         kept = "" if output is None else f"; {output} was left as it was"
-        _say(f"interrupted after {attritions[-1].patients} of {len(files)} records{kept}")
-        return EXIT_INTERRUPTED
+        how = "interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped"
+        _say(f"{how} after {attritions[-1].patients} of {len(files)} records{kept}")
+        return EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else 128 + stop.signum
     return _exit_code(_merged(a.verdicts for a in attritions))
 
 
@@ -472,11 +540,15 @@ def _renderer(format: Format, several: bool, several_sets: bool = False) -> Rend
 def _emit_rich(draw: Callable[[Console], None], output: Path | None) -> None:
     from rich.console import Console
 
-    from screen.render.safe import stdout_stream
+    from screen.render.safe import PeopleConsole, people_stream
 
     if output is None:
-        terminal = sys.stdout.isatty()
-        draw(Console(file=stdout_stream(), width=_view_width(terminal)))
+        width = _view_width(sys.stdout.isatty())
+        _write(
+            None,
+            lambda handle: draw(PeopleConsole(file=people_stream(handle), width=width)),
+            utf8=False,
+        )
         return
     buffer = io.StringIO()
     draw(Console(file=buffer, color_system=None, width=_view_width(False)))
@@ -531,6 +603,8 @@ def explain(
     from screen.screening import screen_file
 
     screening_date = _parse_date(as_of)
+    max_bytes = _parse_size(max_file_size)
+    _refuse_inputs_as_output(output, [str(file), *(str(c) for c in criteria or [])])
     trials = _trials(criteria)
     loaded = trials.sets[0]
     known = {c.id.upper() for each in trials.sets for c in each.rules.criteria}
@@ -540,7 +614,7 @@ def explain(
         _error(
             f"no criterion {', '.join(missing)} in {', '.join(trials.ids)} (see: screen criteria)"
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     if trials.several:
         raise typer.Exit(
             _explain_trials(
@@ -551,13 +625,11 @@ def explain(
                 screening_date,
                 format,
                 output,
-                _parse_size(max_file_size),
+                max_bytes,
                 horizon,
             )
         )
-    report = screen_file(
-        file, loaded, screening_date, datetime.date.today(), _parse_size(max_file_size), horizon
-    )
+    report = screen_file(file, loaded, screening_date, datetime.date.today(), max_bytes, horizon)
     if format is Format.table:
         from screen.render.explain import explain_view
 
@@ -655,7 +727,6 @@ def new_record(criteria: TrialsOption = None, output: OutputOption = None) -> No
 @app.command("schema")
 def record_schema(criteria: TrialsOption = None, output: OutputOption = None) -> None:
     """Print the JSON Schema of the patient record (for editors' completion and validation)."""
-    import json
 
     from screen.model import record_model
     from screen.sources import union_dictionary
@@ -664,7 +735,9 @@ def record_schema(criteria: TrialsOption = None, output: OutputOption = None) ->
     model = record_model(union_dictionary([c.catalog for c in loaded]))
     schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    _emit(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", output)
+    from screen.render.jsonout import dumps
+
+    _emit(dumps(schema, indent=2) + "\n", output)
 
 
 @app.command("criteria")
@@ -732,11 +805,10 @@ def list_criteria(
         _error(f"no criterion {', '.join(unknown)} in {identity.id}")
         raise typer.Exit(2)
     if format is ListFormat.json:
+        from screen.render.jsonout import dumps
         from screen.review import criteria_data
 
-        _emit(
-            json.dumps(criteria_data(loaded, wanted), indent=2, ensure_ascii=False) + "\n", output
-        )
+        _emit(dumps(criteria_data(loaded, wanted), indent=2) + "\n", output)
         return
     if review:
         from screen.review import review_markdown
@@ -770,4 +842,20 @@ def list_criteria(
 
 
 def main() -> None:
-    app()
+    """The program: SIGTERM and SIGHUP clean up as Ctrl-C does, then exit 128 + signal."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    try:
+        app()
+    except Stopped as stop:
+        sys.exit(128 + stop.signum)
+
+
+_SIGNALLED: list[int] = []  # a signal received, in case its exception was swallowed
+
+
+def _stop(signum: int, frame: object) -> None:
+    # Raised wherever the program is; if that is a finaliser, which swallows exceptions,
+    # the batch loop still sees the signal in _SIGNALLED and stops at the next record.
+    _SIGNALLED.append(signum)
+    raise Stopped(signum)

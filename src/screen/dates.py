@@ -58,3 +58,13 @@ def next_birthdays(
         if after < birthday <= until:
             found.append(birthday)
     return found
+
+
+def implausible_screening(day: datetime.date) -> str | None:
+    """Why `day` cannot be a screening date (--as-of), or None when it can: the same bounds
+    as every date of a record, so that every window and horizon stays a valid date."""
+    from screen.patient import EARLIEST, LATEST
+
+    if EARLIEST <= day <= LATEST:
+        return None
+    return f"date {day} is not plausible (expected {EARLIEST.year} to {LATEST.year})"

@@ -149,7 +149,9 @@ def read_dictionary(path: Path) -> tuple[DictionaryFile, str]:
     except ValidationError as exc:
         from screen.load import problems_from
 
-        raise InputError(problems_from(exc, data, text, source, DictionaryFile)) from None
+        raise InputError(
+            problems_from(exc, data, yamlio.Locator(text), source, DictionaryFile)
+        ) from None
     _LOADED[(source, digest)] = (parsed, digest)
     return parsed, digest
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MESSAGE_CHARS = 500
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -17,6 +19,13 @@ class Problem:
     file: str
     line: int | None = None
     field: str = ""
+
+    def __post_init__(self) -> None:
+        # A message may echo input, and input may be huge: one problem stays one short line.
+        if len(self.message) > MESSAGE_CHARS:
+            object.__setattr__(self, "message", self.message[: MESSAGE_CHARS - 1] + "…")
+        if len(self.field) > MESSAGE_CHARS:
+            object.__setattr__(self, "field", self.field[: MESSAGE_CHARS - 1] + "…")
 
     @property
     def location(self) -> str:
@@ -32,7 +41,11 @@ def dotted_path(loc: tuple[str | int, ...]) -> str:
     """A field path as the file spells it: `prior_regimens[2].agents`."""
     out = ""
     for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            name = str(step) if len(str(step)) <= 60 else str(step)[:59] + "…"  # keys can be huge
+            out += f".{name}" if out else name
     return out
 
 

@@ -60,13 +60,15 @@ def load_criteria(path: Path | None = None) -> Criteria:
     try:
         rules = CriteriaSet.model_validate(data)
     except ValidationError as exc:
-        raise InputError(problems_from(exc, data, text, source, CriteriaSet)) from None
+        raise InputError(
+            problems_from(exc, data, yamlio.Locator(text), source, CriteriaSet)
+        ) from None
     catalog = catalog_of(rules, path)
     record = record_model(catalog.dictionary)
     vocabulary = Vocabulary.from_catalog(catalog, rules.entries)
     findings = check_criteria(rules, catalog, vocabulary, record)
     if findings:
-        raise InputError(problems_at(findings, text, source))
+        raise InputError(problems_at(findings, yamlio.Locator(text), source))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Criteria(rules, vocabulary, source, digest, catalog, record)
 
@@ -92,7 +94,16 @@ def validate_patient(
     try:
         patient = criteria.record.model_validate(data)
     except ValidationError as exc:
-        raise InputError(problems_from(exc, data, text, source, criteria.record)) from None
+        # Every problem of the file at once: the date and unit checks run on the raw data
+        # too, so that fixing one round does not reveal the next.
+        locator = yamlio.Locator(text)
+        problems = problems_from(exc, data, locator, source, criteria.record)
+        written = data.get("screening_date")
+        screening = as_of or (written if type(written) is datetime.date else None) or today
+        raw = [*_raw_late_dates(data, screening), *_raw_bad_units(data, criteria)]
+        seen = {(p.line, p.field) for p in problems}
+        extra = [p for p in problems_at(raw, locator, source) if (p.line, p.field) not in seen]
+        raise InputError(sorted(problems + extra, key=lambda p: p.line or 0)) from None
     screening = as_of or getattr(patient, "screening_date", None) or today
     findings = [
         *_late_dates(patient, screening),
@@ -100,12 +111,7 @@ def validate_patient(
         *age_disagreements(patient, criteria.catalog.dictionary, screening),
     ]
     if findings:
-        raise InputError(
-            [
-                Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc))
-                for loc, message in findings
-            ]
-        )
+        raise InputError(problems_at(findings, yamlio.Locator(text), source))
     return patient, screening
 
 
@@ -154,7 +160,7 @@ def _bad_units(
                 loc = (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
                 yield (
                     loc,
-                    f"unit {result.unit!r} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
+                    f"unit {yamlio.clip(result.unit)} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
                 )
 
 
@@ -178,13 +184,22 @@ def _value_at(record: Any, path: str) -> Any:
 
 
 def problems_from(
-    exc: ValidationError, data: Any, text: str, source: str, model: type[BaseModel]
+    exc: ValidationError, data: Any, locator: yamlio.Locator, source: str, model: type[BaseModel]
 ) -> list[Problem]:
-    """pydantic's errors, each with its YAML line and a field path as the file spells it."""
+    """pydantic's errors, each with its YAML line and a field path as the file spells it.
+    A missing field is put on the line of the mapping that lacks it (none at the top level)."""
+    errors = [
+        (_data_path(data, error["loc"], error["type"] == "missing"), error)
+        for error in exc.errors(include_url=False)
+    ]
+    # A union (one lab result or a list of them) fails once per branch: a branch's error on
+    # a value that has errors deeper inside ("Input should be a valid list") is noise.
+    inside = {loc[:depth] for loc, _ in errors for depth in range(len(loc))}
     problems = []
     seen = set()
-    for error in exc.errors(include_url=False):
-        loc = _data_path(data, error["loc"])
+    for loc, error in errors:
+        if loc in inside:
+            continue
         message = _message(error, loc, model)
         if error["type"] in ("unknown_node", "unknown_term"):
             loc, message = _unknown_kind(data, loc, message, error["type"])
@@ -192,17 +207,19 @@ def problems_from(
             fields = _fields_at(model, tuple(error["loc"]))
             if fields is not None:
                 name = str(loc[-1]) if loc else "?"
-                message = f"unknown field {name!r}{did_you_mean(name, fields)}"
+                message = f"unknown field {yamlio.clip(name)}{did_you_mean(name, fields)}"
         key = (loc, message)
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc)))
+        line = locator.line(loc, missing=error["type"] == "missing")
+        problems.append(Problem(message, source, line, dotted_path(loc)))
     return problems
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Keep the steps of pydantic's loc that exist in the data (drop union tags)."""
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[str | int, ...]:
+    """Keep the steps of pydantic's loc that exist in the data (drop union tags), and the
+    name of a missing field."""
     path: list[str | int] = []
     current = data
     for step in loc:
@@ -212,7 +229,8 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
             current = current[step]
             path.append(step)
         elif (
-            isinstance(current, dict)
+            missing
+            and isinstance(current, dict)
             and isinstance(step, str)
             and step not in current
             and step == loc[-1]
@@ -225,19 +243,46 @@ def _message(error: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> 
     kind = error["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
-        return f"unknown field {name!r}{did_you_mean(name, _siblings(model, loc))}"
+        return f"unknown field {yamlio.clip(name)}{did_you_mean(name, _siblings(model, loc))}"
     if kind == "missing":
-        return "required field is missing"
+        return "required field is missing" + ("" if len(loc) > 1 else " (the file has none)")
     message = str(error["msg"])
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
+    given = error.get("input")
+    if kind in ("float_type", "float_parsing") and isinstance(given, str):
+        spelled = _yaml_number(given)
+        if spelled is not None:
+            return (
+                f"expected a number, got the text {yamlio.clip(given)}: YAML reads this"
+                f" spelling as text; write it as {spelled}"
+            )
     if kind in ("literal_error", "enum") or "Input should be" in message:
         message = (
-            f"{message} (got {error['input']!r})"
-            if not isinstance(error["input"], dict | list)
+            f"{message} (got {yamlio.clip(given)})"
+            if not isinstance(given, dict | list)
             else message
         )
-    return message
+    return yamlio.cut(message)
+
+
+def _yaml_number(text: str) -> str | None:
+    """How YAML 1.1 wants a number written as text spells it (`1.0e308` -> `1.0e+308`),
+    or None when it is not a finite number, or was quoted."""
+    if yamlio.plain_tag(text) != "tag:yaml.org,2002:str":
+        return None  # quoted: the file asked for text
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    mantissa, _, exponent = repr(value).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    if exponent and exponent[0] not in "+-":
+        exponent = "+" + exponent
+    return f"{mantissa}e{exponent}" if exponent else mantissa
 
 
 def _siblings(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
@@ -350,3 +395,45 @@ def _step(annotation: Any, step: Any) -> Any:
 @functools.cache
 def _hints(model: type[BaseModel]) -> dict[str, Any]:
     return typing.get_type_hints(model, include_extras=True)
+
+
+def _raw_late_dates(
+    value: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The late-date check on data that did not validate: every YAML date after screening."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if loc or key != "screening_date":
+                yield from _raw_late_dates(item, screening, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _raw_late_dates(item, screening, (*loc, index))
+    elif type(value) is datetime.date and value > screening and loc:
+        yield loc, f"date {value} is after the screening date {screening}"
+
+
+def _raw_bad_units(
+    data: dict[str, Any], criteria: Criteria
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """The unit check on data that did not validate: each unit written as a name."""
+    vocabulary = criteria.vocabulary
+    for spec in criteria.catalog.dictionary.quantities():
+        if not _top_level_group(spec, criteria):
+            continue
+        results: Any = data
+        for step in spec.path.split("."):
+            results = results.get(step) if isinstance(results, dict) else None
+        accepted = vocabulary.accepted_units(spec.name) if results is not None else None
+        if accepted is None:
+            continue
+        series = results if isinstance(results, list) else [results]
+        for index, result in enumerate(series):
+            unit = result.get("unit") if isinstance(result, dict) else None
+            if not isinstance(unit, str) or vocabulary.ucum(unit) in accepted:
+                continue
+            steps: tuple[str | int, ...] = tuple(spec.path.split("."))
+            where = (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
+            yield (
+                where,
+                f"unit {yamlio.clip(unit)} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
+            )

@@ -23,7 +23,9 @@ from pydantic import (
 )
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
-Scalar = bool | int | float | str
+# Thresholds are finite (`.nan` or `.inf` would make every comparison meaningless).
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Scalar = bool | int | Finite | str
 
 
 class Rule(BaseModel):
@@ -35,10 +37,11 @@ class Rule(BaseModel):
 class Period(Rule):
     """A calendar period: exactly one of days, weeks, months or years."""
 
-    days: Annotated[int, Field(ge=0)] | None = None
-    weeks: Annotated[int, Field(ge=0, description="7 days each")] | None = None
-    months: Annotated[int, Field(ge=0)] | None = None
-    years: Annotated[int, Field(ge=0)] | None = None
+    # At most a century: longer windows are typos, and would leave the calendar.
+    days: Annotated[int, Field(ge=0, le=36_525)] | None = None
+    weeks: Annotated[int, Field(ge=0, le=5_218, description="7 days each")] | None = None
+    months: Annotated[int, Field(ge=0, le=1_200)] | None = None
+    years: Annotated[int, Field(ge=0, le=100)] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Period:
@@ -148,9 +151,9 @@ class Recent(Rule):
     within: Period
     where: Node | None = None
     op: Literal["eq", "ne", "lt", "le", "gt", "ge"]
-    value: float
+    value: Finite
     unit: str | None = None
-    stated_in: dict[str, float] = Field(default_factory=dict)
+    stated_in: dict[str, Finite] = Field(default_factory=dict)
     analyte: str | None = None
     times: Literal["uln"] | None = Field(
         default=None,
@@ -210,7 +213,7 @@ class Sum(Rule):
     where: Node | None = None
     factor: Factor | None = None
     op: Literal["lt", "le", "gt", "ge"]
-    value: float
+    value: Finite
     unit: str | None = None
     label: str | None = None
 
@@ -319,7 +322,7 @@ class Expr(Rule):
         description="a number, or a term: field, recent_value, age, add, sub, mul, div, if"
     )
     op: Literal["eq", "ne", "lt", "le", "gt", "ge"]
-    value: float
+    value: Finite
     unit: str | None = Field(
         default=None, description="the unit of the computed value (shown only)"
     )
@@ -438,7 +441,7 @@ def _term_kind(value: Any) -> str | None:
 
 
 Term = Annotated[
-    Annotated[int | float, Tag("<number>")]
+    Annotated[int | Finite, Tag("<number>")]
     | Annotated[FieldTerm, Tag("<field>")]
     | Annotated[RecentTerm, Tag("<recent_value>")]
     | Annotated[AgeTerm, Tag("<age>")]

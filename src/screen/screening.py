@@ -99,6 +99,7 @@ def data_warnings(
 ) -> list[Problem]:
     """Data problems that did not stop the screening, each where it stands in the file."""
     vocabulary = criteria.vocabulary
+    locator = yamlio.Locator(text)  # composed only if a warning needs a line
     found = []
     for name, readers in unrecognized_names(outcomes).items():
         close = vocabulary.closest_names(name)
@@ -108,7 +109,7 @@ def data_warnings(
             Problem(
                 f"drug name {name!r} is not in the vocabulary{hint}; read by {', '.join(readers)}",
                 source,
-                None if path is None else yamlio.line_of(text, path),
+                None if path is None else locator.line(path),
                 "" if path is None else dotted_path(path),
             )
         )

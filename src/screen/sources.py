@@ -109,19 +109,21 @@ def read_vocabulary(path: Path) -> VocabularyFile:
     except ValidationError as exc:
         from screen.load import problems_from
 
-        raise InputError(problems_from(exc, data, text, source, VocabularyFile)) from None
+        raise InputError(
+            problems_from(exc, data, yamlio.Locator(text), source, VocabularyFile)
+        ) from None
     from screen.check import check_vocabulary
 
     findings = check_vocabulary(parsed.vocabulary, parsed.equivalences)
     if findings:
-        raise InputError(problems_at(findings, text, source))
+        raise InputError(problems_at(findings, yamlio.Locator(text), source))
     return parsed
 
 
 def problems_at(
-    findings: list[tuple[tuple[str | int, ...], str]], text: str, source: str
+    findings: list[tuple[tuple[str | int, ...], str]], locator: yamlio.Locator, source: str
 ) -> list[Problem]:
+    """Findings as problems, their lines from one composition of the file."""
     return [
-        Problem(message, source, yamlio.line_of(text, loc), dotted_path(loc))
-        for loc, message in findings
+        Problem(message, source, locator.line(loc), dotted_path(loc)) for loc, message in findings
     ]

@@ -6,6 +6,8 @@ the text again) when something turned out to be wrong: errors are rare, records 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,21 +19,49 @@ from screen.paths import display_name
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 CRITERIA_ALIASES = 200  # alias uses a criteria file may make; patient files: none
+# Values a criteria file may hold once its aliases are counted as copies: validation visits
+# every copy, so reused blocks nested in reused blocks must not multiply without bound.
+CRITERIA_EXPANDED = 20_000  # the PRECIOUS file holds about 2,300
+SHOWN_CHARS = 60  # of an input echoed in a message
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The file's text, refusing oversized, non-UTF-8 and empty files without a traceback."""
+    """The file's text, refusing oversized, non-UTF-8 and empty files without a traceback.
+
+    Only a regular file is read: a FIFO, a device or a socket named `*.yaml` could block
+    the read forever or never end, so it is opened without blocking, looked at, and refused.
+    Whatever its size claims, at most `max_bytes + 1` bytes are read.
+    """
     source = display_name(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError([Problem(f"cannot read file: {exc.strerror or exc}", source)]) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             raise InputError(
-                [Problem(f"file is {size} bytes, over the limit of {max_bytes} bytes", source)]
+                [
+                    Problem(
+                        f"cannot read file: it is {_kind(info.st_mode)}, not a regular file", source
+                    )
+                ]
             )
-        with path.open("rb") as handle:
+        if info.st_size > max_bytes:
+            raise InputError(
+                [
+                    Problem(
+                        f"file is {info.st_size} bytes, over the limit of {max_bytes} bytes", source
+                    )
+                ]
+            )
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
         raise InputError([Problem(f"cannot read file: {exc.strerror or exc}", source)]) from None
+    finally:
+        os.close(descriptor)
     if len(raw) > max_bytes:
         raise InputError([Problem(f"file is over the limit of {max_bytes} bytes", source)])
     try:
@@ -42,6 +72,17 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
             [Problem(f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", source, line)]
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def _kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a file")
 
 
 def parse_mapping(text: str, source: str, *, criteria: bool = False) -> dict[str, Any]:
@@ -63,9 +104,15 @@ def parse_mapping(text: str, source: str, *, criteria: bool = False) -> dict[str
             message = "several YAML documents in one file; a file holds exactly one"
         elif "could not determine a constructor" in message:
             message = f"YAML tag not allowed (only plain data is read): {message.split('for the tag')[-1].strip()}"
-        raise InputError([Problem(f"invalid YAML: {message}", source, line)]) from None
+        raise InputError([Problem(f"invalid YAML: {cut(message)}", source, line)]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(
+            [Problem(f"invalid YAML: character {what} is not allowed in YAML text", source, line)]
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(f"invalid YAML: {exc}", source)]) from None
+        raise InputError([Problem(f"invalid YAML: {cut(str(exc))}", source)]) from None
     except RecursionError:
         raise InputError([Problem("invalid YAML: nested too deeply", source)]) from None
     if data is None:
@@ -111,6 +158,11 @@ class _Composer(yaml.CSafeLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ  # no path resolvers: the defaults
 
 
+def plain_tag(value: str) -> str:
+    """The tag YAML gives `value` written unquoted."""
+    return str(yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+
+
 def _build_document(text: str, aliases_allowed: int) -> Any:
     """Compose with the C parser, then build plain data in one pass: faster than PyYAML's
     general constructor, and strict (duplicate keys, merge keys and tags refused)."""
@@ -122,7 +174,8 @@ def _build_document(text: str, aliases_allowed: int) -> Any:
     if root is None:
         return None
     anchors = _Anchors(aliases_allowed) if "&" in text else None  # no anchor, no alias
-    return _build(root, anchors)
+    built = _build(root, anchors)
+    return built
 
 
 class _Anchors:
@@ -133,6 +186,17 @@ class _Anchors:
         self.allowed = allowed
         self.used = 0
         self.built: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}  # values in a node once its aliases are copies
+
+    def size_of(self, node: yaml.Node) -> int:
+        """Values `node` stands for when every alias below it is counted as a copy."""
+        if type(node) is yaml.MappingNode:
+            children = [child for pair in node.value for child in pair]
+        elif type(node) is yaml.SequenceNode:
+            children = node.value
+        else:
+            return 1
+        return 1 + sum(self.sizes.get(id(child), 1) for child in children)
 
 
 def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
@@ -143,9 +207,9 @@ def _duplicate(
     mapping: yaml.MappingNode, again: yaml.Node, key: Any
 ) -> yaml.constructor.ConstructorError:
     """The error for a key given twice, naming both lines (looked up only now: rare)."""
-    first = next(k for k, _ in mapping.value if k is not again and _build(k, None) == key)
+    first = next(k for k, _ in mapping.value if k is not again and k.value == key)
     return _refuse(
-        f"duplicate key {again.value!r} (first at line {first.start_mark.line + 1},"
+        f"duplicate key {clip(again.value)} (first at line {first.start_mark.line + 1},"
         f" again at line {again.start_mark.line + 1})",
         again,
     )
@@ -160,13 +224,55 @@ _SCALAR_VALUES: dict[tuple[str, str], Any] = {}
 def _scalar(node: yaml.ScalarNode) -> Any:
     construct = _SCALARS.get(node.tag)
     if construct is None:
-        raise _refuse(f"could not determine a constructor for the tag {node.tag!r}", node)
+        raise _refuse(f"could not determine a constructor for the tag {clip(node.tag)}", node)
     try:
-        return construct(node)
-    except ValueError as exc:
+        value = construct(node)
+    except (ValueError, OverflowError) as exc:
         if node.tag == "tag:yaml.org,2002:timestamp":
-            raise _refuse(f"invalid date {node.value!r}: {exc}", node) from None
-        raise _refuse(f"invalid value {node.value!r}: {exc}", node) from None
+            raise _refuse(f"invalid date {clip(node.value)}: {exc}", node) from None
+        raise _refuse(f"invalid value {clip(node.value)}: {exc}", node) from None
+    if node.tag in (_INT, _FLOAT):
+        _plain_number(node, value)
+    return value
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _plain_number(node: yaml.ScalarNode, value: Any) -> None:
+    """Refuse YAML 1.1's other number forms: `045` is octal 37, `1:05` is 65, `0x1F` is 31.
+    Written in a record they are almost always a slip, and read silently they change a value."""
+    written = node.value.lstrip("+-").replace("_", "")
+    if ":" in written:
+        form = "a base-60 (sexagesimal) number"
+    elif written[:2].lower() in ("0x", "0b", "0o"):
+        form = "a hexadecimal or binary number"
+    elif node.tag == _INT and len(written) > 1 and written.startswith("0"):
+        form = "an octal number (leading zero)"
+    else:
+        return
+    plain = written.replace(":", "").lstrip("0") or "0"
+    raise _refuse(
+        f"{clip(node.value)} is read by YAML as {form}, {value}; write the number in plain"
+        f" decimal (for example {plain if form.startswith('an octal') else value}),"
+        " or quote it if it is text",
+        node,
+    )
+
+
+def cut(message: str, limit: int = 300) -> str:
+    """A message that may quote input, cut short when long."""
+    return message if len(message) <= limit else f"{message[: limit - 1]}…"
+
+
+def clip(value: object, limit: int = SHOWN_CHARS) -> str:
+    """`value` as a message echoes it: its repr, cut short when long (input may be huge)."""
+    text = value if isinstance(value, str) else repr(value)
+    shown = repr(text) if isinstance(value, str) else text
+    if len(shown) <= limit:
+        return shown
+    return f"{shown[: limit - 1]}…({len(text)} characters)"
 
 
 def _build(node: yaml.Node, anchors: _Anchors | None) -> Any:
@@ -184,6 +290,11 @@ def _build(node: yaml.Node, anchors: _Anchors | None) -> Any:
             )
         return built
     built = anchors.built[id(node)] = _build_node(node, anchors)
+    size = anchors.sizes[id(node)] = anchors.size_of(node)
+    if size > CRITERIA_EXPANDED:
+        raise _refuse(
+            f"the reused blocks (aliases) expand to more than {CRITERIA_EXPANDED} values", node
+        )
     return built
 
 
@@ -206,12 +317,17 @@ def _build_node(node: yaml.Node, anchors: _Anchors | None) -> Any:
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode:
                 raise _refuse("a key must be a plain value, not a list or mapping", key_node)
-            if plain and key_node.tag == _STR:
-                key = key_node.value
-            elif key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _refuse("merge keys (<<) are not allowed here", key_node)
-            else:
-                key = _build(key_node, anchors)
+            # Keys are names: `yes`, `~` and `2026-01-01` as keys are the text written, so
+            # that a message names them as the file does (and no key is ever a bool or None).
+            if key_node.tag != _STR and key_node.tag not in _SCALARS:
+                raise _refuse(
+                    f"could not determine a constructor for the tag {clip(key_node.tag)}", key_node
+                )
+            key = key_node.value
+            if anchors is not None:
+                _build(key_node, anchors)  # counts an alias used as a key
             if key in mapping:
                 raise _duplicate(node, key_node, key)
             if plain and value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
@@ -224,31 +340,50 @@ def _build_node(node: yaml.Node, anchors: _Anchors | None) -> Any:
     raise _refuse(f"could not determine a constructor for the tag {tag!r}", node)
 
 
-def line_of(text: str, path: Sequence[str | int]) -> int | None:
-    """The line of the node at `path` (keys and list indices), or of its nearest ancestor."""
-    try:
-        node: yaml.Node | None = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for step in path:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        node = _child(node, step)
-    if node is not None:
-        line = node.start_mark.line + 1
-    return line
+class Locator:
+    """Lines of a file's values, from one composition with marks made the first time a
+    problem needs a line: a file with thousands of problems is parsed twice, not thousands
+    of times."""
 
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._root: yaml.Node | object | None = _UNSEEN
+        self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
 
-def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == str(step):
-                found: yaml.Node = value_node
-                return found
+    def _compose(self) -> yaml.Node | None:
+        if self._root is _UNSEEN:
+            try:
+                self._root = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+            except (yaml.YAMLError, RecursionError):
+                self._root = None
+        root: yaml.Node | None = self._root  # type: ignore[assignment]
+        return root
+
+    def line(self, path: Sequence[str | int], *, missing: bool = False) -> int | None:
+        """The line of the value at `path`: the line of its key in a mapping, of the item in
+        a list; else of its nearest ancestor. `missing`: the last step is a field that is
+        absent, so the line is its mapping's (its key's or item's), or none at the top."""
+        node = self._compose()
+        line = None
+        steps = list(path[:-1]) if missing and path else list(path)
+        for step in steps:
+            found = self._child(node, step) if node is not None else None
+            if found is None:
+                break
+            key, node = found
+            line = key.start_mark.line + 1
+        return line
+
+    def _child(self, node: yaml.Node, step: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+        if isinstance(node, yaml.MappingNode):
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = self._keys[id(node)] = {}
+                for key_node, value_node in node.value:
+                    keys.setdefault(str(key_node.value), (key_node, value_node))
+            return keys.get(str(step))
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            items: list[yaml.Node] = node.value
+            if 0 <= step < len(items):
+                return items[step], items[step]
         return None
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        items: list[yaml.Node] = node.value
-        return items[step] if 0 <= step < len(items) else None
-    return None

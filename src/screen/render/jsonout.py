@@ -7,23 +7,46 @@ commas are written around the items by the caller.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from typing import Any
 
 from screen.report import Report
 
 
+def dumps(data: Any, indent: int | None = None) -> str:
+    """Strict JSON: NaN and infinities are not JSON, so they are written as null (a report
+    must stay readable by every parser; the record's model should never let them in)."""
+    try:
+        return json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(value) for value in data]
+    return data
+
+
 def render_object(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return dumps(report.to_dict(), indent=2) + "\n"
 
 
 def render_array_item(report: Report) -> str:
-    """One report as an element of a JSON array, indented as `json.dumps(list, indent=2)`."""
-    text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
-    return "\n".join("  " + line for line in text.splitlines())
+    """One report as an element of a JSON array, indented as `json.dumps(list, indent=2)`.
+    Lines are split at "\\n" only: JSON strings may hold U+2028, U+2029 or U+0085 (written
+    raw), which `str.splitlines` would break, making invalid JSON."""
+    text = dumps(report.to_dict(), indent=2)
+    return "  " + text.replace("\n", "\n  ")
 
 
 def render_jsonl(report: Report) -> str:
-    return json.dumps(report.to_dict(), ensure_ascii=False) + "\n"
+    return dumps(report.to_dict()) + "\n"
 
 
 def as_array(objects: Sequence[str]) -> str:
@@ -47,4 +70,4 @@ def explained(report: Report, only: Sequence[str] = (), indent: int | None = 2) 
     for result, outcome in zip(data["results"], report.outcomes, strict=True):
         if not wanted or outcome.criterion.id.upper() in wanted:
             result["trace"] = explain(outcome).to_dict()
-    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+    return dumps(data, indent=indent) + "\n"

@@ -9,9 +9,10 @@ ESC sequence cannot drive the terminal and `JP-\\u202e1000` cannot pass for `JP-
 
 from __future__ import annotations
 
-import sys
+import errno
 from typing import IO, Any
 
+from rich.console import Console
 from rich.text import Text
 
 # Symbols the views use, and what they become on a stream that cannot encode them.
@@ -111,10 +112,17 @@ class EncodableStream:
         return getattr(self.stream, name)
 
 
-def stdout_stream() -> IO[str]:
-    """Standard output for a people's view: wrapped when it cannot take every character."""
-    stream = sys.stdout
+def people_stream(stream: IO[str]) -> IO[str]:
+    """`stream` for a people's view: wrapped when it cannot take every character."""
     encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
     if encoding.replace("_", "") == "utf8":
         return stream
     return EncodableStream(stream)  # type: ignore[return-value]
+
+
+class PeopleConsole(Console):
+    """rich's console, except that a closed pipe is left to the caller (rich would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader went away")
