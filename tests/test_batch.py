@@ -261,3 +261,17 @@ def test_the_criteria_list_as_markdown() -> None:
         "| IN6 | inclusion | Adequate cardiac function |",
         "| EX5 | exclusion | Cumulative anthracycline dose over the limits |",
     ]
+
+
+def test_a_patient_id_in_two_files_and_a_file_named_twice_are_warned_of(tmp_path: Path) -> None:
+    text = (EXAMPLES / "eligible.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text)  # the same patient_id, JP-0001, in another file
+    code, out, _ = cli("check", str(tmp_path), str(tmp_path / "a.yaml"), "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["warnings"] for r in rows] == [
+        "",
+        f"{tmp_path / 'b.yaml'} patient_id: patient_id 'JP-0001' is also in {tmp_path / 'a.yaml'}",
+        f"{tmp_path / 'a.yaml'} patient_id: this file is given twice in the batch; it is screened twice",
+    ]
+    assert [r["verdict"] for r in rows] == ["eligible"] * 3 and code == 0

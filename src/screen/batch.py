@@ -83,10 +83,10 @@ def screen_one(job: Job, path: Path) -> list[Screened]:
             Report(None, source, job.as_of, "error", stamp(c), problems=[problem])
             for c in job.trials.sets
         ]
-    return [_screened(job, report) for report in reports]
+    return [screened_of(job, report) for report in reports]
 
 
-def _screened(job: Job, report: Report) -> Screened:
+def screened_of(job: Job, report: Report) -> Screened:
     return Screened(
         report.patient_id,
         report.source,
@@ -174,6 +174,11 @@ class Batch:
         self._stop()
 
     def screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
+        """Each file's results (one per criteria set), in the order given; a file named
+        twice, or a patient_id already met in another file, comes with a warning."""
+        return _flag_duplicates(self._screen(paths), paths, self.job)
+
+    def _screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
         if self._pool is None:
             for path in paths:
                 yield from screen_one(self.job, Path(path))
@@ -251,6 +256,43 @@ def _died(job: Job, path: str) -> list[Screened]:
         source,
     )
     return [
-        _screened(job, Report(None, source, job.as_of, "error", stamp(c), problems=[problem]))
+        screened_of(job, Report(None, source, job.as_of, "error", stamp(c), problems=[problem]))
         for c in job.trials.sets
     ]
+
+
+def _flag_duplicates(
+    results: Iterator[Screened], paths: Sequence[str | Path], job: Job
+) -> Iterator[Screened]:
+    """Results as they come; a file named twice, or a patient_id already met in another file,
+    is screened again here (rare) so that its reports carry a warning naming the other."""
+    per_file = len(job.trials.sets)
+    first_file: dict[str, str] = {}  # patient_id -> the file it was first met in
+    sources: set[str] = set()
+    group: list[Screened] = []
+    index = 0
+    for screened in results:
+        group.append(screened)
+        if len(group) < per_file:
+            continue
+        head = group[0]
+        message = None
+        if head.source in sources:
+            message = "this file is given twice in the batch; it is screened twice"
+        elif head.patient_id is not None and head.patient_id in first_file:
+            message = f"patient_id {head.patient_id!r} is also in {first_file[head.patient_id]}"
+        if message is not None:
+            group = _warned(job, Path(paths[index]), message)
+        sources.add(head.source)
+        if head.patient_id is not None:
+            first_file.setdefault(head.patient_id, head.source)
+        yield from group
+        group = []
+        index += 1
+
+
+def _warned(job: Job, path: Path, message: str) -> list[Screened]:
+    reports = screen_trials(path, job.trials, job.as_of, job.today, job.max_bytes, job.horizon_days)
+    for report in reports:
+        report.warnings.append(Problem(message, report.source, None, "patient_id"))
+    return [screened_of(job, report) for report in reports]
