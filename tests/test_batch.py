@@ -101,9 +101,10 @@ def test_the_pool_keeps_the_order_of_the_files_whatever_the_scheduling(
     tmp_path: Path, criteria: Criteria
 ) -> None:
     names = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
-    for copy in range(30):
+    for copy in range(30):  # each copy its own patient (a repeated id would be warned of)
         for name in names:
-            shutil.copy(EXAMPLES / name, tmp_path / f"{copy:02d}-{name}")
+            text = (EXAMPLES / name).read_text().replace("patient_id: JP-", f"patient_id: C{copy}-")
+            (tmp_path / f"{copy:02d}-{name}").write_text(text)
     files = list(patient_files([tmp_path]))
     job = Job(trials_of([criteria]), None, TODAY, row)
     with Batch(job, 2) as batch:
