@@ -67,6 +67,7 @@ class FieldSpec(_Spec):
     accepts: dict[str, Conversion] = Field(default_factory=dict)
     reference_range: bool = False
     codes: dict[str, str | list[str]] = Field(default_factory=dict)
+    answers: dict[str, dict[str, str | list[str]]] = Field(default_factory=dict)
     agrees_with_age: str | None = None
     required_when: RequiredWhen | None = None
     not_before: str | None = None
@@ -88,6 +89,10 @@ class FieldSpec(_Spec):
             raise ValueError("`min`, `max` and `above` are for integer and number fields")
         if self.required_when is not None and self.type != "group":
             raise ValueError("`required_when` is for groups")
+        if self.answers and self.type not in ("choice", "integer", "number", "yes_no"):
+            raise ValueError("`answers` is for choice, integer, number and yes/no fields")
+        if self.choices is not None and not set(self.answers) <= set(self.choices):
+            raise ValueError("`answers` maps only the field's `choices`")
         return self
 
     @property
@@ -109,6 +114,7 @@ class DictionaryFile(_Spec):
     """A dictionary file: its identity, unit spellings and field rows."""
 
     dictionary: DictionaryIdentity
+    code_systems: dict[str, list[str]] = Field(default_factory=dict)
     unit_aliases: dict[str, str] = Field(default_factory=dict)
     fields: list[FieldSpec]
 
@@ -120,6 +126,7 @@ class Dictionary:
     sources: tuple[tuple[str, str], ...]  # (id, sha256) of each file, in order
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     unit_aliases: dict[str, str] = field(default_factory=dict)
+    code_systems: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[tuple[str, str], ...]:
@@ -185,6 +192,20 @@ def merge(files: list[tuple[DictionaryFile, str, str]]) -> Dictionary:
                 continue
             merged.fields[spec.path] = spec
         merged.unit_aliases.update(dictionary.unit_aliases)
+        for name, systems in dictionary.code_systems.items():
+            merged.code_systems[name] = [*merged.code_systems.get(name, []), *systems]
+    for spec in merged.fields.values():
+        unknown = sorted(set(spec.codes).union(*spec.answers.values()) - set(merged.code_systems))
+        if unknown:
+            problems.append(
+                Problem(
+                    f"field {spec.path!r}: code system(s) {', '.join(unknown)} not in any "
+                    "dictionary's `code_systems`",
+                    files[-1][2] if files else "",
+                    None,
+                    "",
+                )
+            )
     if problems:
         raise InputError(problems)
     return merged

@@ -38,10 +38,27 @@ def screen_file(
     """Screen one patient file; `as_of` overrides its screening date, `today` is the fallback;
     a file over `max_bytes` is refused without being read."""
     source = display_name(path)
-    data = None
     try:
         text = yamlio.read_text(path, max_bytes)
         data = yamlio.parse_mapping(text, source)
+    except InputError as exc:
+        return Report(None, source, as_of, "error", stamp(criteria), problems=exc.problems)
+    return screen_data(data, text, source, criteria, as_of, today, horizon_days)
+
+
+def screen_data(
+    data: dict[str, Any],
+    text: str,
+    source: str,
+    criteria: Criteria,
+    as_of: datetime.date | None = None,
+    today: datetime.date | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    notes: list[Problem] | None = None,
+) -> Report:
+    """Screen one record already read (a YAML file's mapping, or a record read from FHIR,
+    whose `text` is empty and `notes` say what was read but left out)."""
+    try:
         patient, screening_date = validate_patient(
             data, text, source, criteria, as_of, today or datetime.date.today()
         )
@@ -78,7 +95,7 @@ def screen_record(
     """A validated record against one criteria set: outcomes, verdict, window, to-do."""
     rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
     outcomes = evaluate(rules, vocabulary, patient, screening_date)
-    warnings = data_warnings(outcomes, criteria, data, text, source)
+    warnings = [*(notes or []), *data_warnings(outcomes, criteria, data, text, source)]
     window = eligibility(rules, vocabulary, patient, outcomes, screening_date, horizon_days)
     return Report(
         patient.patient_id,

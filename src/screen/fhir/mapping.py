@@ -1,0 +1,330 @@
+"""A patient's FHIR resources -> a record dict, driven by the data dictionary's `codes` and
+`answers` (no code list here), with the resource each value came from.
+
+Open world: a value is written only from a resource that says it; nothing missing becomes
+`false` or `[]`. Resources entered in error, refuted or unconfirmed, and observations not
+final are left out; so is a result without a unit the dictionary accepts, and a field whose
+latest results disagree on one date (each with a note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from screen.dictionary import Dictionary, FieldSpec
+from screen.fhir.bundle import PatientResources
+from screen.fhir.models import (
+    CodeableConcept,
+    Condition,
+    Observation,
+    Patient,
+    Quantity,
+    Resource,
+    parse,
+)
+from screen.vocabulary import unit_key
+
+FINAL = {"final", "amended", "corrected"}
+NOT_SO = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
+PAST = {"inactive", "remission", "resolved"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a value came from: the resource (type/id) and its date."""
+
+    resource: str
+    date: str | None
+
+    def __str__(self) -> str:
+        return f"{self.resource}" + (f" ({self.date})" if self.date else "")
+
+
+@dataclass(slots=True)
+class Mapped:
+    """One patient's record as read from FHIR, each filled field's sources, and notes on
+    what was read but left out."""
+
+    patient_id: str
+    record: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, list[Source]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
+    """The record dict of one patient's resources under these dictionaries."""
+    mapped = Mapped(group.patient_id)
+    observations: list[Observation] = []
+    conditions: list[Condition] = []
+    for raw in group.resources:
+        resource = parse(raw)
+        if resource is None:
+            if raw.get("resourceType") in ("Patient", "Observation", "Condition"):
+                mapped.notes.append(f"{_name(raw)}: malformed, left out")
+            continue
+        if isinstance(resource, Patient):
+            _patient(resource, mapped, dictionary)
+        elif isinstance(resource, Observation):
+            if resource.status in FINAL:
+                observations.append(resource)
+            else:
+                mapped.notes.append(f"{_ref(resource)}: status {resource.status}, left out")
+        elif isinstance(resource, Condition):
+            verification = _codes(resource.verificationStatus)
+            if verification & NOT_SO:
+                mapped.notes.append(
+                    f"{_ref(resource)}: {', '.join(sorted(verification))}, left out"
+                )
+            else:
+                conditions.append(resource)
+    reader = _Reader(dictionary, mapped)
+    for spec in dictionary.fields.values():
+        if not spec.codes or _inside_list(spec, dictionary):
+            continue
+        if spec.type == "quantity":
+            reader.quantity(spec, observations)
+        elif spec.type == "group":
+            reader.group(spec, observations)
+        elif spec.type in ("integer", "number", "choice") and not _group_read(spec, dictionary):
+            reader.value(spec, observations)
+        elif spec.type == "yes_no":
+            reader.condition(spec, conditions, observations)
+    return mapped
+
+
+class _Reader:
+    def __init__(self, dictionary: Dictionary, mapped: Mapped) -> None:
+        self.dictionary = dictionary
+        self.mapped = mapped
+
+    def matches(self, concept: CodeableConcept | None, codes: dict[str, str | list[str]]) -> bool:
+        return concept is not None and any(
+            coding.system in self.dictionary.code_systems.get(name, [])
+            and coding.code in ([wanted] if isinstance(wanted, str) else wanted)
+            for coding in concept.coding
+            for name, wanted in codes.items()
+        )
+
+    def answer(self, spec: FieldSpec, concept: CodeableConcept | None) -> str | None:
+        for value, codes in spec.answers.items():
+            if self.matches(concept, codes):
+                return value
+        return None
+
+    def put(self, path: str, value: Any, sources: list[Source]) -> None:
+        *parents, name = path.split(".")
+        node = self.mapped.record
+        for step in parents:
+            node = node.setdefault(step, {})
+        node[name] = value
+        self.mapped.provenance[path] = sources
+
+    def latest(
+        self, spec: FieldSpec, found: list[tuple[Observation, Any]]
+    ) -> tuple[Observation, Any] | None:
+        """The latest dated reading; readings of that day that disagree leave it unknown."""
+        dated = [(obs, value) for obs, value in found if obs.date is not None]
+        if not dated:
+            return None
+        day = max(obs.date or "" for obs, _ in dated)
+        same = [(obs, value) for obs, value in dated if obs.date == day]
+        if len({repr(value) for _, value in same}) > 1:
+            self.mapped.notes.append(
+                f"{spec.path}: conflicting results on {day} "
+                f"({', '.join(_ref(obs) for obs, _ in same)}), left out"
+            )
+            return None
+        return same[0]
+
+    def quantity(self, spec: FieldSpec, observations: list[Observation]) -> None:
+        by_day: dict[str, list[tuple[Observation, dict[str, Any]]]] = {}
+        for obs in observations:
+            if not self.matches(obs.code, spec.codes):
+                continue
+            result = self.result(spec, obs)
+            if result is not None and obs.date is not None:
+                by_day.setdefault(obs.date, []).append((obs, result))
+        kept: list[tuple[Observation, dict[str, Any]]] = []
+        for day in sorted(by_day):
+            readings = by_day[day]
+            if len({(r["value"], r["unit"]) for _, r in readings}) > 1:
+                self.mapped.notes.append(
+                    f"{spec.path}: conflicting results on {day} "
+                    f"({', '.join(_ref(obs) for obs, _ in readings)}), left out"
+                )
+                if day == max(by_day):
+                    kept = []  # the latest value is in doubt: an older one must not stand in
+                continue
+            kept.append(readings[0])  # duplicates of one value count once
+        if not kept:
+            return
+        sources = [Source(_ref(obs), obs.date) for obs, _ in kept]
+        if spec.series:
+            self.put(spec.path, [result for _, result in kept], sources)
+        else:
+            self.put(spec.path, kept[-1][1], sources[-1:])
+
+    def result(self, spec: FieldSpec, obs: Observation) -> dict[str, Any] | None:
+        quantity = obs.valueQuantity
+        if quantity is None or quantity.value is None:
+            self.mapped.notes.append(f"{spec.path}: {_ref(obs)} has no numeric value, left out")
+            return None
+        unit = self.unit(spec, quantity)
+        if unit is None:
+            written = quantity.code or quantity.unit
+            why = f"unit {written!r} is not a unit of {spec.name}" if written else "no unit"
+            self.mapped.notes.append(f"{spec.path}: {_ref(obs)}: {why}, left out")
+            return None
+        result: dict[str, Any] = {"value": quantity.value, "unit": unit, "date": obs.date}
+        if spec.reference_range and obs.referenceRange:
+            limits = obs.referenceRange[0]
+            for name, bound in (("uln", limits.high), ("lln", limits.low)):
+                if bound is None or bound.value is None:
+                    continue
+                if not (bound.code or bound.unit) or self.unit(spec, bound) == unit:
+                    result[name] = bound.value
+        return result
+
+    def unit(self, spec: FieldSpec, quantity: Quantity) -> str | None:
+        """The result's UCUM code: `code` when the system is UCUM, else `unit` through the
+        dictionary's aliases; None when the field does not accept it."""
+        accepted = {spec.unit or "", *spec.accepts}
+        ucum = self.dictionary.code_systems.get("ucum", [])
+        written = quantity.code if quantity.system in ucum and quantity.code else quantity.unit
+        if not written:
+            return None
+        aliases = {unit_key(code): code for code in accepted}
+        aliases.update(
+            {unit_key(alias): code for alias, code in self.dictionary.unit_aliases.items()}
+        )
+        code = aliases.get(unit_key(written))
+        return code if code in accepted else None
+
+    def group(self, spec: FieldSpec, observations: list[Observation]) -> None:
+        children = self.dictionary.children(spec.path)
+        found = []
+        for obs in observations:
+            if not self.matches(obs.code, spec.codes):
+                continue
+            values: dict[str, Any] = {}
+            for child in children:
+                value = self.child_value(child, obs)
+                if value is not None:
+                    values[child.name] = value
+            if any(isinstance(v, int | float) for v in values.values()):
+                found.append((obs, values))
+        chosen = self.latest(spec, found)
+        if chosen is None:
+            return
+        obs, values = chosen
+        source = [Source(_ref(obs), obs.date)]
+        for child in children:
+            if child.type == "date" and obs.date is not None:
+                values[child.name] = obs.date
+        for name, value in values.items():
+            self.put(f"{spec.path}.{name}", value, source)
+
+    def child_value(self, child: FieldSpec, obs: Observation) -> Any:
+        if child.type in ("integer", "number"):
+            if child.codes:
+                if self.matches(obs.code, child.codes):
+                    return _number(child, obs.valueQuantity, obs.valueInteger)
+                for part in obs.component:
+                    if self.matches(part.code, child.codes):
+                        return _number(child, part.valueQuantity, part.valueInteger)
+                return None
+            return _number(child, obs.valueQuantity, obs.valueInteger)
+        if child.type == "choice" and child.answers:
+            return self.answer(child, obs.code)
+        return None
+
+    def value(self, spec: FieldSpec, observations: list[Observation]) -> None:
+        found = []
+        for obs in observations:
+            if not self.matches(obs.code, spec.codes):
+                continue
+            value: Any = _number(spec, obs.valueQuantity, obs.valueInteger)
+            if value is None:
+                answer = self.answer(spec, obs.valueCodeableConcept)
+                if answer is not None:
+                    value = int(answer) if spec.type == "integer" else answer
+                    value = float(answer) if spec.type == "number" else value
+            if value is None:
+                self.mapped.notes.append(f"{spec.path}: {_ref(obs)} has no value we read, left out")
+                continue
+            found.append((obs, value))
+        chosen = self.latest(spec, found)
+        if chosen is not None:
+            self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
+
+    def condition(
+        self, spec: FieldSpec, conditions: list[Condition], observations: list[Observation]
+    ) -> None:
+        """True from a current Condition with one of the codes; an explicit yes/no answer
+        (an Observation with the code and a boolean) otherwise; never false from silence."""
+        current = [
+            c
+            for c in conditions
+            if self.matches(c.code, spec.codes) and not (_codes(c.clinicalStatus) & PAST)
+        ]
+        if current:
+            self.put(spec.path, True, [Source(_ref(c), c.date) for c in current])
+            return
+        answers = [
+            (obs, obs.valueBoolean)
+            for obs in observations
+            if self.matches(obs.code, spec.codes) and obs.valueBoolean is not None
+        ]
+        chosen = self.latest(spec, answers)
+        if chosen is not None:
+            self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
+
+
+def _patient(patient: Patient, mapped: Mapped, dictionary: Dictionary) -> None:
+    source = [Source(f"Patient/{patient.id}", None)]
+    mapped.record["patient_id"] = mapped.patient_id
+    mapped.provenance["patient_id"] = source
+    sex = dictionary.fields.get("sex")
+    if sex is not None and sex.choices and patient.gender in sex.choices:
+        mapped.record["sex"] = patient.gender
+        mapped.provenance["sex"] = source
+    if "birth_date" in dictionary.fields and patient.birthDate and len(patient.birthDate) == 10:
+        mapped.record["birth_date"] = patient.birthDate
+        mapped.provenance["birth_date"] = source
+
+
+def _number(spec: FieldSpec, quantity: Quantity | None, integer: int | None) -> Any:
+    value = integer if integer is not None else (quantity.value if quantity else None)
+    if value is None:
+        return None
+    if spec.type == "integer":
+        return int(value) if float(value).is_integer() else None
+    return float(value)
+
+
+def _codes(concept: CodeableConcept | None) -> set[str]:
+    return {c.code for c in concept.coding if c.code} if concept is not None else set()
+
+
+def _ref(resource: Resource) -> str:
+    return f"{resource.resourceType}/{resource.id}"
+
+
+def _name(raw: dict[str, Any]) -> str:
+    return f"{raw.get('resourceType')}/{raw.get('id')}"
+
+
+def _inside_list(spec: FieldSpec, dictionary: Dictionary) -> bool:
+    parent = spec.parent
+    while parent:
+        if dictionary.fields[parent].type == "list":
+            return True
+        parent = dictionary.fields[parent].parent
+    return False
+
+
+def _group_read(spec: FieldSpec, dictionary: Dictionary) -> bool:
+    """A field read with its group (a blood pressure's systolic), not on its own."""
+    parent = dictionary.fields.get(spec.parent) if spec.parent else None
+    return parent is not None and parent.type == "group" and bool(parent.codes)

@@ -1,0 +1,122 @@
+"""Lenient models of the few FHIR R4 resources read: unknown elements are ignored, so a real
+export is never refused over an element we do not read (the full-spec libraries are slower
+and reject whole bundles for that)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class _Element(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Coding(_Element):
+    system: str | None = None
+    code: str | None = None
+    display: str | None = None
+
+
+class CodeableConcept(_Element):
+    coding: list[Coding] = []
+    text: str | None = None
+
+
+class Quantity(_Element):
+    value: float | None = None
+    unit: str | None = None
+    system: str | None = None
+    code: str | None = None
+
+
+class Reference(_Element):
+    reference: str | None = None
+
+
+class Period(_Element):
+    start: str | None = None
+    end: str | None = None
+
+
+class ReferenceRange(_Element):
+    low: Quantity | None = None
+    high: Quantity | None = None
+
+
+class Component(_Element):
+    code: CodeableConcept = CodeableConcept()
+    valueQuantity: Quantity | None = None
+    valueInteger: int | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+
+
+class Resource(_Element):
+    resourceType: str
+    id: str | None = None
+
+
+class Patient(Resource):
+    gender: str | None = None
+    birthDate: str | None = None
+
+
+class Observation(Resource):
+    status: str | None = None
+    code: CodeableConcept = CodeableConcept()
+    subject: Reference | None = None
+    effectiveDateTime: str | None = None
+    effectivePeriod: Period | None = None
+    issued: str | None = None
+    valueQuantity: Quantity | None = None
+    valueInteger: int | None = None
+    valueString: str | None = None
+    valueBoolean: bool | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+    component: list[Component] = []
+    referenceRange: list[ReferenceRange] = []
+
+    @property
+    def date(self) -> str | None:
+        start = self.effectivePeriod.start if self.effectivePeriod else None
+        return _day(self.effectiveDateTime or start or self.issued)
+
+
+class Condition(Resource):
+    clinicalStatus: CodeableConcept | None = None
+    verificationStatus: CodeableConcept | None = None
+    code: CodeableConcept = CodeableConcept()
+    subject: Reference | None = None
+    onsetDateTime: str | None = None
+    recordedDate: str | None = None
+
+    @property
+    def date(self) -> str | None:
+        return _day(self.onsetDateTime or self.recordedDate)
+
+
+MODELS: dict[str, type[Resource]] = {
+    "Patient": Patient,
+    "Observation": Observation,
+    "Condition": Condition,
+}
+
+
+def parse(data: dict[str, Any]) -> Resource | None:
+    """The resource as one of our models; None for a type we do not read or one whose read
+    elements are malformed (the caller notes it)."""
+    model = MODELS.get(str(data.get("resourceType")))
+    if model is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _day(value: str | None) -> str | None:
+    """A FHIR date or dateTime's day (YYYY-MM-DD); partial dates (a year) give None."""
+    if value is None or len(value) < 10:
+        return None
+    return value[:10]

@@ -1,0 +1,253 @@
+"""Reading FHIR R4 / mCODE: every mapped field from a fixture to its record value, open-world
+honesty (nothing false from silence, dropped statuses), units, duplicates and conflicts, and
+a Bundle or a bulk folder screened through the same pipeline as YAML."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screen.dictionary import DictionaryFile, merge
+from screen.errors import InputError
+from screen.fhir.bundle import PatientResources, read_bulk, read_bundle
+from screen.fhir.mapping import Mapped, map_patient
+from screen.fhir.read import is_fhir, screen_fhir
+from screen.load import Criteria
+from screen.screening import screen_data
+from tests.conftest import EXAMPLES, ROOT, TODAY
+
+FIXTURES = ROOT / "tests" / "fixtures" / "fhir"
+ELIGIBLE = FIXTURES / "eligible.bundle.json"
+
+# What the eligible Bundle gives: field -> record value (each from one resource).
+FROM_FHIR: dict[str, Any] = {
+    "patient_id": "fhir-0001",
+    "sex": "female",
+    "birth_date": "1968-04-02",
+    "ecog": 1,
+    "lvef.percent": 61.0,
+    "lvef.method": "ECHO",
+    "lvef.date": "2026-11-10",
+    "blood_pressure.systolic": 132.0,
+    "blood_pressure.diastolic": 84.0,
+    "blood_pressure.date": "2026-11-18",
+    "labs.neutrophils": [{"value": 3200.0, "unit": "/uL", "date": "2026-11-12"}],
+    "labs.platelets": [
+        {"value": 21.0, "unit": "10*4/uL", "date": "2026-11-12", "uln": 35.0, "lln": 15.0}
+    ],
+    "labs.hemoglobin": [{"value": 118.0, "unit": "g/L", "date": "2026-11-12"}],
+    "labs.total_bilirubin": [{"value": 12.0, "unit": "umol/L", "date": "2026-11-12", "uln": 21.0}],
+    "labs.ast": [{"value": 28.0, "unit": "U/L", "date": "2026-11-12", "uln": 40.0}],
+    "labs.alt": [{"value": 31.0, "unit": "U/L", "date": "2026-11-12", "uln": 45.0}],
+    "labs.albumin": [{"value": 3.9, "unit": "g/dL", "date": "2026-11-12"}],
+    "labs.creatinine": [{"value": 70.7, "unit": "umol/L", "date": "2026-11-12"}],
+}
+
+
+def _at(record: dict[str, Any], path: str) -> Any:
+    for step in path.split("."):
+        if not isinstance(record, dict) or step not in record:
+            return None
+        record = record[step]
+    return record
+
+
+def _drop(record: dict[str, Any], path: str) -> None:
+    *parents, name = path.split(".")
+    for step in parents:
+        record = record.get(step, {})
+    record.pop(name, None)
+
+
+def _mapped(criteria: Criteria, path: Path = ELIGIBLE) -> Mapped:
+    [group] = read_bundle(path)
+    return map_patient(group, criteria.catalog.dictionary)
+
+
+def _without(codes: set[str]) -> PatientResources:
+    """The eligible Bundle's patient with every Observation of these codes removed."""
+    [group] = read_bundle(ELIGIBLE)
+    kept = [
+        r
+        for r in group.resources
+        if not {c["code"] for c in r.get("code", {}).get("coding", [])} & codes
+    ]
+    return PatientResources(group.patient_id, kept)
+
+
+def _hand_part(eligible: dict[str, Any]) -> dict[str, Any]:
+    """The eligible example without what FHIR gives: what a coordinator fills by hand."""
+    hand = copy.deepcopy(eligible)
+    for path in FROM_FHIR:
+        if path != "patient_id":
+            _drop(hand, path)
+    return hand
+
+
+def _merge(hand: dict[str, Any], mapped: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(hand)
+    for key, value in mapped.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.mark.parametrize("path", FROM_FHIR)
+def test_every_mapped_field_from_a_fixture(criteria: Criteria, path: str) -> None:
+    mapped = _mapped(criteria)
+    assert _at(mapped.record, path) == FROM_FHIR[path]
+    assert mapped.provenance[path][0].resource.split("/")[0] in ("Patient", "Observation")
+
+
+def test_nothing_else_is_filled_and_nothing_is_false_from_silence(criteria: Criteria) -> None:
+    mapped = _mapped(criteria)
+    assert set(mapped.provenance) == set(FROM_FHIR)
+    # a refuted brain metastasis, a preliminary ECOG, a platelet count entered in error
+    assert "breast_cancer" not in mapped.record
+    assert any("refuted" in note for note in mapped.notes)
+    assert any("preliminary" in note for note in mapped.notes)
+    assert any("entered-in-error" in note for note in mapped.notes)
+
+
+def test_the_bundle_plus_the_hand_filled_fields_is_eligible(
+    criteria: Criteria, eligible: dict[str, Any]
+) -> None:
+    record = _merge(_hand_part(eligible), _mapped(criteria).record)
+    report = screen_data(record, "", "fhir", criteria, today=TODAY)
+    assert report.verdict == "eligible", [(o.criterion.id, o.status) for o in report.outcomes]
+
+
+# Each kind of data PRECIOUS reads (albumin is in the dictionary, read by no PRECIOUS criterion).
+KINDS = {
+    "neutrophils": {"751-8"},
+    "platelets": {"777-3"},
+    "hemoglobin": {"718-7"},
+    "bilirubin": {"1975-2"},
+    "ast": {"1920-8"},
+    "alt": {"1742-6"},
+    "creatinine": {"2160-0"},
+    "ecog": {"89247-1"},
+    "lvef": {"8806-2"},
+    "blood pressure": {"85354-9"},
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_of_data_removed_is_never_eligible(
+    criteria: Criteria, eligible: dict[str, Any], kind: str
+) -> None:
+    mapped = map_patient(_without(KINDS[kind]), criteria.catalog.dictionary)
+    record = _merge(_hand_part(eligible), mapped.record)
+    report = screen_data(record, "", "fhir", criteria, today=TODAY)
+    assert report.verdict != "eligible"
+    assert any(o.status == "unknown" for o in report.outcomes)
+
+
+def test_brain_metastasis_coded_ecog_and_a_wrong_unit(criteria: Criteria) -> None:
+    mapped = _mapped(criteria, FIXTURES / "brain-metastasis.bundle.json")
+    assert mapped.record["breast_cancer"] == {"cns_metastases": {"present": True}}
+    assert mapped.provenance["breast_cancer.cns_metastases.present"][0].date == "2026-08-02"
+    assert mapped.record["ecog"] == 1  # LA9623-5
+    assert mapped.record["lvef"] == {"percent": 58.0, "date": "2026-10-20"}  # method unknown
+    assert "albumin" not in mapped.record["labs"]
+    assert any("unit 'mg' is not a unit of albumin" in note for note in mapped.notes)
+
+
+def test_duplicates_count_once_and_conflicts_leave_the_field_unknown(criteria: Criteria) -> None:
+    mapped = _mapped(criteria, FIXTURES / "conflicts.bundle.json")
+    labs = mapped.record["labs"]
+    assert len(labs["neutrophils"]) == 1
+    assert "platelets" not in labs  # the older 250 must not stand in for a disputed latest
+    assert "hemoglobin" not in labs  # no unit
+    assert any("conflicting results on 2026-11-09" in note for note in mapped.notes)
+    assert any("no unit" in note for note in mapped.notes)
+
+
+def test_a_bundle_is_screened_with_its_notes(criteria: Criteria) -> None:
+    assert is_fhir(ELIGIBLE) and is_fhir(FIXTURES / "bulk")
+    assert not is_fhir(EXAMPLES / "eligible.yaml")
+    [report] = screen_fhir(ELIGIBLE, criteria, today=TODAY)
+    assert report.patient_id == "fhir-0001"
+    assert report.verdict == "incomplete"  # life expectancy, consent, ... are not in FHIR
+    assert any("refuted" in w.message for w in report.warnings)
+
+
+def test_an_incomplete_searchset_is_refused(criteria: Criteria) -> None:
+    with pytest.raises(InputError, match="next"):
+        read_bundle(FIXTURES / "searchset-page.bundle.json")
+    [report] = screen_fhir(FIXTURES / "searchset-page.bundle.json", criteria, today=TODAY)
+    assert report.verdict == "error"
+
+
+def test_not_a_bundle_is_one_clear_error(criteria: Criteria, tmp_path: Path) -> None:
+    bad = tmp_path / "x.json"
+    bad.write_text('{"resourceType": "Bundle", "entry": [')
+    [report] = screen_fhir(bad, criteria, today=TODAY)
+    assert report.verdict == "error" and "JSON" in report.problems[0].message
+
+
+def test_a_malformed_resource_is_left_out_not_the_bundle(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    data = json.loads(ELIGIBLE.read_text())
+    data["entry"][2]["resource"]["valueQuantity"] = "lots"  # the neutrophils
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    mapped = _mapped(criteria, path)
+    assert "neutrophils" not in mapped.record["labs"]
+    assert any("malformed" in note for note in mapped.notes)
+    assert mapped.record["labs"]["platelets"]
+
+
+def _summary(report: Any) -> Any:
+    return (
+        report.patient_id,
+        report.verdict,
+        [(o.criterion.id, o.status) for o in report.outcomes],
+    )
+
+
+def test_a_bulk_folder_equals_each_bundle_alone(criteria: Criteria) -> None:
+    bulk = {
+        r.patient_id: _summary(r) for r in screen_fhir(FIXTURES / "bulk", criteria, today=TODAY)
+    }
+    alone = {}
+    for name in ("eligible", "brain-metastasis", "conflicts"):
+        [report] = screen_fhir(FIXTURES / f"{name}.bundle.json", criteria, today=TODAY)
+        alone[report.patient_id] = _summary(report)
+    assert bulk == alone and len(bulk) == 3
+    groups = {g.patient_id: len(g.resources) for g in read_bulk(FIXTURES / "bulk")}
+    assert groups == {
+        g.patient_id: len(g.resources)
+        for name in ("eligible", "brain-metastasis", "conflicts")
+        for g in read_bundle(FIXTURES / f"{name}.bundle.json")
+    }
+
+
+def test_codes_of_an_unknown_system_are_refused() -> None:
+    file = DictionaryFile.model_validate(
+        {
+            "dictionary": {"id": "x", "title": "x", "version": "1"},
+            "fields": [{"path": "ecog", "type": "integer", "codes": {"nosuch": "1"}}],
+        }
+    )
+    with pytest.raises(InputError, match="nosuch"):
+        merge([(file, "", "x.yaml")])
+
+
+def test_answers_name_only_the_fields_choices() -> None:
+    with pytest.raises(ValueError, match="answers"):
+        DictionaryFile.model_validate(
+            {
+                "dictionary": {"id": "x", "title": "x", "version": "1"},
+                "fields": [
+                    {"path": "m", "type": "choice", "choices": ["A"], "answers": {"B": {"l": "1"}}}
+                ],
+            }
+        )
