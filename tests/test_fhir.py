@@ -251,3 +251,48 @@ def test_answers_name_only_the_fields_choices() -> None:
                 ],
             }
         )
+
+
+def test_the_prefilled_record_reads_back_as_mapped(criteria: Criteria, tmp_path: Path) -> None:
+    from screen import yamlio
+    from screen.fhir.prefill import import_exports
+
+    dictionary = criteria.catalog.dictionary
+    written, problems = import_exports([ELIGIBLE], dictionary, ["JBCRG-M05"], tmp_path)
+    assert problems == [] and [p.name for p in written] == ["fhir-0001.yaml"]
+    text = written[0].read_text()
+    data = yamlio.parse_mapping(text, "x.yaml")
+    mapped = _mapped(criteria)
+    report = screen_data(data, text, "x.yaml", criteria, today=TODAY)
+    assert report.verdict == "incomplete"
+    for path, value in FROM_FHIR.items():
+        assert json.dumps(_at(data, path), default=str) == json.dumps(value), path
+    assert "lvef:\n  percent: 61.0  # from Observation/fhir-0001-lvef (2026-11-10)" in text
+    assert "life_expectancy_months:  # fill by hand:" in text
+    assert "refuted, left out" in text and mapped.notes
+    # never overwritten: a second import is refused for that patient
+    again, problems = import_exports([ELIGIBLE], dictionary, [], tmp_path)
+    assert again == [] and "already exists" in problems[0].message
+
+
+def test_import_of_a_bulk_folder_writes_each_patient_and_reports_bad_exports(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    from screen.fhir.prefill import import_exports
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    out = tmp_path / "out"
+    written, problems = import_exports(
+        [bad, FIXTURES / "bulk"], criteria.catalog.dictionary, [], out
+    )
+    assert sorted(p.name for p in written) == ["fhir-0001.yaml", "fhir-0002.yaml", "fhir-0003.yaml"]
+    assert len(problems) == 1 and "bad.json" in str(problems[0])
+
+
+def test_text_from_the_export_cannot_break_out_of_a_comment() -> None:
+    from screen.fhir.prefill import comment, file_name
+
+    assert "\n" not in comment("Observation/x\nscreening_date: 2020-01-01")
+    assert file_name("../../etc/passwd") == "_.._etc_passwd.yaml".lstrip(".")
+    assert "/" not in file_name("a/b") and not file_name("..x").startswith(".")
