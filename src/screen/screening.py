@@ -64,7 +64,7 @@ def screen_data(
         )
     except InputError as exc:
         return error_report(data, source, as_of, criteria, exc.problems)
-    return screen_record(patient, screening_date, data, text, source, criteria, horizon_days)
+    return screen_record(patient, screening_date, data, text, source, criteria, horizon_days, notes)
 
 
 def error_report(
@@ -91,8 +91,10 @@ def screen_record(
     source: str,
     criteria: Criteria,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+    notes: list[Problem] | None = None,
 ) -> Report:
-    """A validated record against one criteria set: outcomes, verdict, window, to-do."""
+    """A validated record against one criteria set: outcomes, verdict, window, to-do;
+    `notes` (what a FHIR export held but was left out) come first among its warnings."""
     rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
     outcomes = evaluate(rules, vocabulary, patient, screening_date)
     warnings = [*(notes or []), *data_warnings(outcomes, criteria, data, text, source)]
