@@ -296,3 +296,49 @@ def test_text_from_the_export_cannot_break_out_of_a_comment() -> None:
     assert "\n" not in comment("Observation/x\nscreening_date: 2020-01-01")
     assert file_name("../../etc/passwd") == "_.._etc_passwd.yaml".lstrip(".")
     assert "/" not in file_name("a/b") and not file_name("..x").startswith(".")
+
+
+def _run(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_check_reads_a_bundle_and_a_bulk_folder() -> None:
+    one = _run("check", str(ELIGIBLE), "-f", "json", "--as-of", "2026-11-20")
+    assert one.exit_code == 1, one.output
+    report = json.loads(one.stdout)
+    assert report["patient_id"] == "fhir-0001" and report["verdict"] == "incomplete"
+    assert any("refuted" in w["message"] for w in report["warnings"])
+    bulk = _run("check", str(FIXTURES / "bulk"), "-f", "csv", "--as-of", "2026-11-20")
+    assert bulk.exit_code == 1
+    rows = bulk.stdout.strip().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == ["fhir-0001", "fhir-0002", "fhir-0003"]
+
+
+def test_check_refuses_an_incomplete_searchset_and_mixed_input() -> None:
+    page = _run("check", str(FIXTURES / "searchset-page.bundle.json"), "-f", "json")
+    assert page.exit_code == 3 and "next" in page.stdout
+    mixed = _run("check", str(ELIGIBLE), str(EXAMPLES / "eligible.yaml"))
+    assert mixed.exit_code == 2 and "separate runs" in mixed.stderr
+
+
+def test_explain_names_the_resource_each_value_came_from() -> None:
+    shown = _run("explain", str(ELIGIBLE), "--as-of", "2026-11-20")
+    assert shown.exit_code == 1
+    assert "Values read from FHIR" in shown.stdout
+    assert "lvef.percent: Observation/fhir-0001-lvef (2026-11-10)" in shown.stdout
+
+
+def test_import_writes_prefilled_records(tmp_path: Path) -> None:
+    done = _run("import", str(FIXTURES / "bulk"), "--output-dir", str(tmp_path / "out"))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "fhir-0001.yaml",
+        "fhir-0002.yaml",
+        "fhir-0003.yaml",
+    ]
+    again = _run("import", str(ELIGIBLE), "--output-dir", str(tmp_path / "out"))
+    assert again.exit_code == 3 and "already exists" in again.stderr

@@ -17,7 +17,8 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
@@ -370,6 +371,15 @@ def check(
 
     screening_date = _parse_date(as_of)
     max_bytes = _parse_size(max_file_size)
+    from screen.fhir.read import is_fhir
+
+    if any(is_fhir(p) for p in paths):  # FHIR Bundles / bulk export folders
+        _refuse_inputs_as_output(output, [*map(str, paths), *(str(c) for c in criteria or [])])
+        raise typer.Exit(
+            _check_fhir(
+                paths, _trials(criteria), screening_date, format, output, max_bytes, horizon
+            )
+        )
     files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     _refuse_inputs_as_output(output, [*files, *(str(c) for c in criteria or [])])
     trials = _trials(criteria)
@@ -410,9 +420,15 @@ def check(
 
 
 def _check_many(
-    files: list[str], job: Job, format: Format, output: Path | None, workers: int | None
+    files: list[str],
+    job: Job,
+    format: Format,
+    output: Path | None,
+    workers: int | None,
+    results: Iterator[Screened] | None = None,
 ) -> int:
-    """Stream the records through the workers into the output, keeping running totals."""
+    """Stream the records through the workers into the output, keeping running totals
+    (`results`: records screened elsewhere, one per name in `files`, e.g. from FHIR)."""
     from screen.attrition import Attrition
     from screen.batch import Batch, workers_for
     from screen.render.progress import progress
@@ -432,8 +448,10 @@ def _check_many(
             from screen.render import csvlog
 
             handle.write(csvlog.header(several))
-        with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
-            for index, screened in enumerate(batch.screen(files)):
+        pool = Batch(job, workers_for(len(files), workers)) if results is None else nullcontext()
+        with pool as batch, progress(len(files)) as advance:
+            screened_all = batch.screen(files) if batch is not None else results
+            for index, screened in enumerate(screened_all or ()):
                 if _SIGNALLED:
                     raise Stopped(_SIGNALLED[0])
                 attritions[index % per_file].add(
@@ -483,6 +501,49 @@ def _check_many(
         _say(f"{how} after {attritions[-1].patients} of {len(files)} records{kept}")
         return EXIT_INTERRUPTED if isinstance(stop, KeyboardInterrupt) else 128 + stop.signum
     return _exit_code(_merged(a.verdicts for a in attritions))
+
+
+def _check_fhir(
+    paths: list[Path],
+    trials: Trials,
+    as_of: datetime.date | None,
+    format: Format,
+    output: Path | None,
+    max_bytes: int,
+    horizon: int,
+) -> int:
+    """FHIR Bundles and bulk export folders: one report per Patient, rendered as a batch
+    of YAML records is (screened in this process, one patient at a time)."""
+    from screen.batch import Job, _screened
+    from screen.fhir.read import fhir_reports, is_fhir
+
+    others = [p for p in paths if not is_fhir(p)]
+    if others or trials.several:
+        why = (
+            f"{others[0]} is not a FHIR Bundle or bulk export folder: give FHIR and YAML records in separate runs"
+            if others
+            else "FHIR input is screened against one criteria set at a time (one --criteria)"
+        )
+        _error(why)
+        return 2
+    loaded, today = trials.sets[0], datetime.date.today()
+    read = [fhir_reports(p, loaded, as_of, today, horizon) for p in paths]
+    count = sum(n for n, _ in read)
+    reports = (report for _, pairs in read for report, _ in pairs)
+    if format in (Format.table, Format.html) and count == 1:
+        report = next(reports)
+        if format is Format.html:
+            from screen.render.html import patient_page
+
+            _emit(patient_page(report), output)
+        else:
+            from screen.render.table import render_patient
+
+            _emit_rich(lambda console: render_patient(report, console), output)
+        return _exit_code({report.verdict: 1})
+    job = Job(trials, as_of, today, _renderer(format, count > 1, False), max_bytes, horizon)
+    results = (_screened(job, report) for report in reports)
+    return _check_many([""] * count, job, format, output, 1, results)
 
 
 def _by_file(rows: list[Screened], per_file: int) -> list[list[Screened]]:
@@ -629,11 +690,30 @@ def explain(
                 horizon,
             )
         )
-    report = screen_file(file, loaded, screening_date, datetime.date.today(), max_bytes, horizon)
+    from screen.fhir.read import explain_fhir, is_fhir
+
+    sources: list[tuple[str, str]] = []
+    if is_fhir(file):  # a FHIR Bundle of one patient
+        found = explain_fhir(file, loaded, screening_date, datetime.date.today(), horizon)
+        if isinstance(found, str):
+            _error(found)
+            raise typer.Exit(2)
+        report, sources = found
+    else:
+        report = screen_file(
+            file, loaded, screening_date, datetime.date.today(), max_bytes, horizon
+        )
     if format is Format.table:
         from screen.render.explain import explain_view
 
-        _emit_rich(lambda console: console.print(explain_view(report, wanted, every)), output)
+        def draw(console: Console) -> None:
+            console.print(explain_view(report, wanted, every))
+            if sources:
+                console.print("\nValues read from FHIR (field: resource, date):")
+                for path, where in sources:
+                    console.print(f"  {path}: {where}", markup=False, highlight=False)
+
+        _emit_rich(draw, output)
     elif format is Format.html:
         from screen.render.html import patient_page
 
@@ -722,6 +802,44 @@ def new_record(criteria: TrialsOption = None, output: OutputOption = None) -> No
     dictionary = union_dictionary([c.catalog for c in loaded])
     text = blank_record(dictionary, [c.rules.criteria_set.id for c in loaded])
     _emit(text, output)
+
+
+@app.command("import")
+def import_fhir(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="FHIR R4 Bundle JSON files ($everything) or bulk export folders ($export NDJSON).",
+            show_default=False,
+            metavar="FHIR",
+        ),
+    ],
+    output_dir: Annotated[
+        Path,
+        typer.Option(
+            "--output-dir",
+            help="Folder for the records (created; files never overwritten).",
+            file_okay=False,
+        ),
+    ],
+    criteria: TrialsOption = None,
+) -> None:
+    """Prefill one patient record per patient from FHIR exports: each value read with the resource and date it came from, every other field empty to fill by hand."""
+    from screen.fhir.prefill import import_exports
+    from screen.sources import union_dictionary
+
+    loaded = _load_trials(criteria)
+    dictionary = union_dictionary([c.catalog for c in loaded])
+    ids = [c.rules.criteria_set.id for c in loaded]
+    try:
+        written, problems = import_exports(sources, dictionary, ids, output_dir)
+    except OSError as exc:
+        _error(f"cannot write {output_dir}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    for path in written:
+        _say(f"wrote {path}")
+    _problems(problems)
+    raise typer.Exit(EXIT_INVALID_INPUT if problems else 0)
 
 
 @app.command("schema")

@@ -4,6 +4,7 @@ per Patient, through the same validation as a YAML record (screening.screen_data
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 from screen.errors import InputError, Problem
@@ -42,31 +43,64 @@ def screen_fhir(
     horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> list[Report]:
     """One report per patient of the export; an unreadable export is one `error` report."""
+    _, reports = fhir_reports(path, criteria, as_of, today, horizon_days)
+    return [report for report, _ in reports]
+
+
+def fhir_reports(
+    path: Path,
+    criteria: Criteria,
+    as_of: datetime.date | None = None,
+    today: datetime.date | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> tuple[int, Iterator[tuple[Report, Mapped | None]]]:
+    """How many reports the export gives, and the reports (each with the record read, for
+    its sources), screened one at a time as they are consumed."""
+    name = display_name(path)
     try:
         groups = read_patients(path)
     except InputError as exc:
-        return [
-            Report(None, display_name(path), as_of, "error", stamp(criteria), problems=exc.problems)
-        ]
+        report = Report(None, name, as_of, "error", stamp(criteria), problems=exc.problems)
+        return 1, iter([(report, None)])
     if not groups:
-        problem = Problem("no Patient resource in this FHIR export", display_name(path), None, "")
-        return [
-            Report(None, display_name(path), as_of, "error", stamp(criteria), problems=[problem])
-        ]
-    reports = []
-    for group in groups:
-        mapped = map_patient(group, criteria.catalog.dictionary)
-        source = source_of(path, mapped)
-        reports.append(
-            screen_data(
-                mapped.record,
-                "",
-                source,
-                criteria,
-                as_of,
-                today,
-                horizon_days,
-                notes_of(mapped, source),
+        problem = Problem("no Patient resource in this FHIR export", name, None, "")
+        report = Report(None, name, as_of, "error", stamp(criteria), problems=[problem])
+        return 1, iter([(report, None)])
+
+    def screened() -> Iterator[tuple[Report, Mapped | None]]:
+        for group in groups:
+            mapped = map_patient(group, criteria.catalog.dictionary)
+            source = source_of(path, mapped)
+            notes = notes_of(mapped, source)
+            report = screen_data(
+                mapped.record, "", source, criteria, as_of, today, horizon_days, notes
             )
+            yield report, mapped
+
+    return len(groups), screened()
+
+
+def sources_of(mapped: Mapped) -> list[tuple[str, str]]:
+    """Each field read from FHIR and where it came from, for people."""
+    return [
+        (path, ", ".join(str(source) for source in sources))
+        for path, sources in mapped.provenance.items()
+    ]
+
+
+def explain_fhir(
+    path: Path,
+    criteria: Criteria,
+    as_of: datetime.date | None,
+    today: datetime.date,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> tuple[Report, list[tuple[str, str]]] | str:
+    """The one patient of a Bundle with the sources of its values, or why not (a message)."""
+    count, reports = fhir_reports(path, criteria, as_of, today, horizon_days)
+    if count != 1:
+        return (
+            f"{display_name(path)} holds {count} patients: explain reads one "
+            "(screen check it, or screen import it and explain each record)"
         )
-    return reports
+    report, mapped = next(reports)
+    return report, [] if mapped is None else sources_of(mapped)
