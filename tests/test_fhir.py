@@ -342,3 +342,42 @@ def test_import_writes_prefilled_records(tmp_path: Path) -> None:
     ]
     again = _run("import", str(ELIGIBLE), "--output-dir", str(tmp_path / "out"))
     assert again.exit_code == 3 and "already exists" in again.stderr
+
+
+PUBLISHED = FIXTURES / "mcode-trial-matching"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "TrialMatching_Patient01.json",
+            {
+                "patient_id": "mCODETrialMatchingPatientExample01",
+                "sex": "female",
+                "birth_date": "1959-01-01",
+                "breast_cancer": {"liver_metastases": True},
+                "ecog": 1,
+            },
+        ),
+        (
+            "TrialMatching_Patient02.json",
+            {
+                "patient_id": "mCODETrialMatchingPatientExample02",
+                "sex": "female",
+                "birth_date": "1973-01-01",
+                "ecog": 1,
+            },
+        ),
+    ],
+)
+def test_published_mcode_patients_read_whole_and_nothing_invented(
+    criteria: Criteria, name: str, expected: dict[str, Any]
+) -> None:
+    # transaction Bundles with narrative, extensions, staging, genomics and medications:
+    # what we read is read; a HER2 test reported only as Negative gives no IHC score
+    mapped = _mapped(criteria, PUBLISHED / name)
+    assert mapped.record == expected
+    assert mapped.notes == []
+    [report] = screen_fhir(PUBLISHED / name, criteria, today=TODAY)
+    assert report.verdict == "incomplete"
