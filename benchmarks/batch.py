@@ -12,11 +12,15 @@ process, alternating with its baseline, and prints medians and ratios measured i
    (target: the larger within 1.2x of the smaller).
 3. `screen check ONE.yaml --format csv` against `screen check ONE.yaml --format json`, the
    single-file start-up of benchmarks/startup.py (target: at most 1.5x).
+4. `screen check BULK/ --format csv` on a FHIR bulk export (NDJSON) of --fhir patients
+   against the same patients as YAML records (`screen import` of that export): records
+   per second of each.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -41,6 +45,34 @@ import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
+
+
+FHIR_PATIENT = Path(__file__).resolve().parents[1] / "tests/fixtures/fhir/eligible.bundle.json"
+
+
+def write_bulk(folder: Path, patients: int) -> None:
+    """A bulk export of `patients` copies of the hand-written eligible mCODE patient, each
+    with its own ids (Patient, Observation and Condition NDJSON files)."""
+    folder.mkdir(parents=True)
+    entries = json.loads(FHIR_PATIENT.read_text())["entry"]
+    template = json.dumps([entry["resource"] for entry in entries])
+    files = {
+        kind: (folder / f"{kind}.000.ndjson").open("w")
+        for kind in ("Patient", "Observation", "Condition")
+    }
+    try:
+        for number in range(patients):
+            text = template.replace("urn:uuid:fhir-0001", "Patient/fhir-0001")
+            for resource in json.loads(text.replace("fhir-0001", f"b{number:06d}")):
+                files[resource["resourceType"]].write(json.dumps(resource) + "\n")
+    finally:
+        for handle in files.values():
+            handle.close()
+
+
+def timed_median(command: list[str], runs: int) -> float:
+    timed(command)
+    return statistics.median(timed(command) for _ in range(runs))
 
 
 def screen(*args: str) -> list[str]:
@@ -80,6 +112,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--memory", default="1000,20000", help="two batch sizes: small,large")
     parser.add_argument("--memory-only", action="store_true", help="skip the timings")
+    parser.add_argument("--fhir", type=int, default=2_000, help="patients in the bulk export")
     options = parser.parse_args()
     small, large = (int(n) for n in options.memory.split(","))
     work = Path(tempfile.mkdtemp(prefix="screen-bench-"))
@@ -101,6 +134,25 @@ def main() -> None:
                 screen(str(one), "--format", "json"),
                 screen(str(one), "--format", "csv"),
                 options.runs * 3,
+            )
+            bulk, records = work / "bulk", work / "imported"
+            write_bulk(bulk, options.fhir)
+            subprocess.run(
+                [sys.executable, "-m", "screen", "import", str(bulk), "--output-dir", str(records)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
+            as_of = ("--as-of", "2026-11-20")
+            fhir = timed_median(
+                screen(str(bulk), "--format", "csv", "--output", str(log), *as_of), options.runs
+            )
+            yaml_ = timed_median(
+                screen(str(records), "--format", "csv", "--output", str(log), *as_of), options.runs
+            )
+            print(
+                f"4. {options.fhir} patients: bulk NDJSON {fhir:.3f} s ({options.fhir / fhir:.0f} records/s), "
+                f"the same as YAML {yaml_:.3f} s ({options.fhir / yaml_:.0f} records/s), ratio {fhir / yaml_:.2f}"
             )
         peaks = []
         for size in (small, large):

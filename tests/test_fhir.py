@@ -335,6 +335,7 @@ def test_explain_names_the_resource_each_value_came_from() -> None:
 def test_import_writes_prefilled_records(tmp_path: Path) -> None:
     done = _run("import", str(FIXTURES / "bulk"), "--output-dir", str(tmp_path / "out"))
     assert done.exit_code == 0, done.output
+    assert "wrote 3 prefilled record(s)" in done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "fhir-0001.yaml",
         "fhir-0002.yaml",

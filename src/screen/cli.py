@@ -836,8 +836,7 @@ def import_fhir(
     except OSError as exc:
         _error(f"cannot write {output_dir}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_INVALID_INPUT) from None
-    for path in written:
-        _say(f"wrote {path}")
+    _say(f"wrote {len(written)} prefilled record(s) to {output_dir}")
     _problems(problems)
     raise typer.Exit(EXIT_INVALID_INPUT if problems else 0)
 
