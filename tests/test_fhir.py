@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screen.dictionary import DictionaryFile, merge
 from screen.errors import InputError
@@ -382,3 +384,23 @@ def test_published_mcode_patients_read_whole_and_nothing_invented(
     assert mapped.notes == []
     [report] = screen_fhir(PUBLISHED / name, criteria, today=TODAY)
     assert report.verdict == "incomplete"
+
+
+@given(st.randoms(use_true_random=False), st.sets(st.integers(0, 40)))
+@settings(max_examples=60, deadline=None)
+def test_order_never_matters_and_nothing_comes_without_a_source(
+    criteria: Criteria, rng: Any, dropped: set[int]
+) -> None:
+    """Shuffled, and with any resources missing, the record holds only values of the full
+    Bundle's resources (or fewer), each with its source, whatever the order."""
+    [group] = read_bundle(FIXTURES / "conflicts.bundle.json")
+    [full] = read_bundle(ELIGIBLE)
+    resources = [r for i, r in enumerate(full.resources + group.resources[1:]) if i not in dropped]
+    dictionary = criteria.catalog.dictionary
+    first = map_patient(PatientResources("p", resources), dictionary)
+    rng.shuffle(resources)
+    second = map_patient(PatientResources("p", resources), dictionary)
+    assert first.record == second.record
+    assert sorted(first.notes) == sorted(second.notes)
+    for path in first.provenance:
+        assert _at(first.record, path) is not None

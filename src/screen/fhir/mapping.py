@@ -128,7 +128,9 @@ class _Reader:
         if not dated:
             return None
         day = max(obs.date or "" for obs, _ in dated)
-        same = [(obs, value) for obs, value in dated if obs.date == day]
+        same = sorted(
+            ((obs, value) for obs, value in dated if obs.date == day), key=lambda r: _ref(r[0])
+        )  # the same readings in any order give the same record
         if len({repr(value) for _, value in same}) > 1:
             self.mapped.notes.append(
                 f"{spec.path}: conflicting results on {day} "
@@ -147,7 +149,7 @@ class _Reader:
                 by_day.setdefault(obs.date, []).append((obs, result))
         kept: list[tuple[Observation, dict[str, Any]]] = []
         for day in sorted(by_day):
-            readings = by_day[day]
+            readings = sorted(by_day[day], key=lambda reading: _ref(reading[0]))
             if len({(r["value"], r["unit"]) for _, r in readings}) > 1:
                 self.mapped.notes.append(
                     f"{spec.path}: conflicting results on {day} "
