@@ -404,3 +404,24 @@ def test_order_never_matters_and_nothing_comes_without_a_source(
     assert sorted(first.notes) == sorted(second.notes)
     for path in first.provenance:
         assert _at(first.record, path) is not None
+
+
+def test_the_drug_history_is_listed_for_people_never_read_into_fields(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    from screen.fhir.prefill import prefilled_record
+
+    mapped = _mapped(criteria)
+    assert len(mapped.medications) == 6  # the lapatinib entered in error is left out
+    assert any(
+        "MedicationStatement/fhir-0001-err: status entered-in-error" in n for n in mapped.notes
+    )
+    assert not {"prior_regimens", "anthracyclines", "corticosteroids"} & set(mapped.record)
+    text = prefilled_record(mapped, criteria.catalog.dictionary, "x", [])
+    listed = [line for line in text.splitlines() if line.startswith("#   ")]
+    assert listed[0].startswith("#   pertuzumab, 2023-02-01 to 2024-03-15 (MedicationStatement/")
+    assert listed[-1].startswith("#   dexamethasone 4 mg oral, 2026-10-01 to 2026-10-03")
+    assert "trastuzumab emtansine, 2024-04-01 to 2025-06-30 (MedicationAdministration/" in text
+    assert "prior_regimens:  # fill by hand" in text
+    published = _mapped(criteria, PUBLISHED / "TrialMatching_Patient02.json")
+    assert len(published.medications) == 11

@@ -17,6 +17,7 @@ from screen.fhir.bundle import PatientResources
 from screen.fhir.models import (
     CodeableConcept,
     Condition,
+    Medication,
     Observation,
     Patient,
     Quantity,
@@ -26,6 +27,7 @@ from screen.fhir.models import (
 from screen.vocabulary import unit_key
 
 FINAL = {"final", "amended", "corrected"}
+NOT_GIVEN = {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "unknown"}
 NOT_SO = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
 PAST = {"inactive", "remission", "resolved"}
 
@@ -50,6 +52,7 @@ class Mapped:
     record: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, list[Source]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    medications: list[str] = field(default_factory=list)  # for people: drug, dates, source
 
 
 def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
@@ -60,7 +63,9 @@ def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
     for raw in group.resources:
         resource = parse(raw)
         if resource is None:
-            if raw.get("resourceType") in ("Patient", "Observation", "Condition"):
+            if raw.get("resourceType") in ("Patient", "Observation", "Condition") or str(
+                raw.get("resourceType")
+            ).startswith("Medication"):
                 mapped.notes.append(f"{_name(raw)}: malformed, left out")
             continue
         if isinstance(resource, Patient):
@@ -70,6 +75,8 @@ def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
                 observations.append(resource)
             else:
                 mapped.notes.append(f"{_ref(resource)}: status {resource.status}, left out")
+        elif isinstance(resource, Medication):
+            _medication(resource, mapped)
         elif isinstance(resource, Condition):
             verification = _codes(resource.verificationStatus)
             if verification & NOT_SO:
@@ -281,6 +288,20 @@ class _Reader:
         chosen = self.latest(spec, answers)
         if chosen is not None:
             self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
+
+
+def _medication(medication: Medication, mapped: Mapped) -> None:
+    """A drug the chart names, listed for the coordinator: regimens, their setting and
+    doses are not derived from it (not yet: see README, "From your EHR")."""
+    if medication.status in NOT_GIVEN:
+        mapped.notes.append(f"{_ref(medication)}: status {medication.status}, left out")
+        return
+    name = medication.name
+    if name is None:
+        mapped.notes.append(f"{_ref(medication)}: no drug name, left out")
+        return
+    dates = " to ".join(d for d in (medication.start, medication.end) if d) or "no date"
+    mapped.medications.append(f"{name}, {dates} ({_ref(medication)}, {medication.status})")
 
 
 def _patient(patient: Patient, mapped: Mapped, dictionary: Dictionary) -> None:

@@ -96,7 +96,36 @@ class Condition(Resource):
         return _day(self.onsetDateTime or self.recordedDate)
 
 
+class Medication(Resource):
+    """MedicationStatement, MedicationAdministration or MedicationRequest: the drug and when."""
+
+    status: str | None = None
+    medicationCodeableConcept: CodeableConcept | None = None
+    effectiveDateTime: str | None = None
+    effectivePeriod: Period | None = None
+    authoredOn: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        concept = self.medicationCodeableConcept
+        if concept is None:
+            return None
+        return concept.text or next((c.display for c in concept.coding if c.display), None)
+
+    @property
+    def start(self) -> str | None:
+        period = self.effectivePeriod
+        return _day(self.effectiveDateTime or (period.start if period else None) or self.authoredOn)
+
+    @property
+    def end(self) -> str | None:
+        return _day(self.effectivePeriod.end) if self.effectivePeriod else None
+
+
 MODELS: dict[str, type[Resource]] = {
+    "MedicationStatement": Medication,
+    "MedicationAdministration": Medication,
+    "MedicationRequest": Medication,
     "Patient": Patient,
     "Observation": Observation,
     "Condition": Condition,

@@ -32,8 +32,19 @@ def prefilled_record(mapped: Mapped, dictionary: Dictionary, source: str, trials
         "# assessed', never 'no'. Check the record with: screen check THIS-FILE",
     ]
     lines += [f"# Left out of the export: {comment(note)}" for note in mapped.notes]
+    if mapped.medications:
+        lines.append("# Medications in the export, to enter by hand where they belong")
+        lines.append(
+            "# (regimens with their setting, anthracycline doses, corticosteroid courses):"
+        )
+        lines += [f"#   {comment(line)}" for line in sorted(mapped.medications, key=_by_date)]
     lines += _fields(mapped, dictionary, "", 0)
     return "\n".join(lines) + "\n"
+
+
+def _by_date(line: str) -> str:
+    found = re.search(r"\d{4}-\d{2}-\d{2}", line)
+    return found.group() if found else "9999"
 
 
 def _hand(spec: FieldSpec) -> str:
