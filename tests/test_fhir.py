@@ -425,3 +425,18 @@ def test_the_drug_history_is_listed_for_people_never_read_into_fields(
     assert "prior_regimens:  # fill by hand" in text
     published = _mapped(criteria, PUBLISHED / "TrialMatching_Patient02.json")
     assert len(published.medications) == 11
+
+
+@pytest.mark.parametrize("path", ["labs.neutrophils", "lvef.percent"])
+def test_a_bound_is_not_a_result(criteria: Criteria, tmp_path: Path, path: str) -> None:
+    """'<1.5' must never be read as 1.5 (it would pass a '< 1.5 excludes' rule)."""
+    data = json.loads(ELIGIBLE.read_text())
+    ids = {"labs.neutrophils": "fhir-0001-anc", "lvef.percent": "fhir-0001-lvef"}
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == ids[path]:
+            entry["resource"]["valueQuantity"]["comparator"] = "<"
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    mapped = _mapped(criteria, bundle)
+    assert _at(mapped.record, path) is None
+    assert _at(_mapped(criteria).record, path) is not None

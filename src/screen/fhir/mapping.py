@@ -179,6 +179,12 @@ class _Reader:
         if quantity is None or quantity.value is None:
             self.mapped.notes.append(f"{spec.path}: {_ref(obs)} has no numeric value, left out")
             return None
+        if quantity.comparator:
+            self.mapped.notes.append(
+                f"{spec.path}: {_ref(obs)}: a bound ({quantity.comparator} {quantity.value}), "
+                "not a result, left out"
+            )
+            return None
         unit = self.unit(spec, quantity)
         if unit is None:
             written = quantity.code or quantity.unit
@@ -318,6 +324,9 @@ def _patient(patient: Patient, mapped: Mapped, dictionary: Dictionary) -> None:
 
 
 def _number(spec: FieldSpec, quantity: Quantity | None, integer: int | None) -> Any:
+    """The number given; a bound (`<`, `>` ...) is not a value and gives None."""
+    if quantity is not None and quantity.comparator:
+        return None
     value = integer if integer is not None else (quantity.value if quantity else None)
     if value is None:
         return None

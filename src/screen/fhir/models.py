@@ -26,6 +26,7 @@ class CodeableConcept(_Element):
 
 class Quantity(_Element):
     value: float | None = None
+    comparator: str | None = None  # <, <=, >=, >: the value is a bound, not a result
     unit: str | None = None
     system: str | None = None
     code: str | None = None
