@@ -47,6 +47,8 @@ FROM_FHIR: dict[str, Any] = {
     "labs.alt": [{"value": 31.0, "unit": "U/L", "date": "2026-11-12", "uln": 45.0}],
     "labs.albumin": [{"value": 3.9, "unit": "g/dL", "date": "2026-11-12"}],
     "labs.creatinine": [{"value": 70.7, "unit": "umol/L", "date": "2026-11-12"}],
+    "pregnant": False,  # an explicit negative: pregnancy status "not pregnant"
+    "pregnancy_test": "negative",
 }
 
 
@@ -105,6 +107,7 @@ def test_every_mapped_field_from_a_fixture(criteria: Criteria, path: str) -> Non
     mapped = _mapped(criteria)
     assert _at(mapped.record, path) == FROM_FHIR[path]
     assert mapped.provenance[path][0].resource.split("/")[0] in ("Patient", "Observation")
+    assert mapped.provenance[path][0].date or path in ("patient_id", "sex", "birth_date")
 
 
 def test_nothing_else_is_filled_and_nothing_is_false_from_silence(criteria: Criteria) -> None:
@@ -137,6 +140,7 @@ KINDS = {
     "ecog": {"89247-1"},
     "lvef": {"8806-2"},
     "blood pressure": {"85354-9"},
+    "pregnancy": {"82810-3", "2106-3"},
 }
 
 
@@ -440,3 +444,26 @@ def test_a_bound_is_not_a_result(criteria: Criteria, tmp_path: Path, path: str) 
     mapped = _mapped(criteria, bundle)
     assert _at(mapped.record, path) is None
     assert _at(_mapped(criteria).record, path) is not None
+
+
+@pytest.mark.parametrize(
+    ("resource", "answer", "path", "expected"),
+    [
+        ("fhir-0001-preg", "77386006", "pregnant", True),
+        ("fhir-0001-preg", "60001007", "pregnant", False),
+        ("fhir-0001-preg", "261665006", "pregnant", None),  # unknown: no answer of ours
+        ("fhir-0001-hcg", "10828004", "pregnancy_test", "positive"),
+        ("fhir-0001-hcg", "260385009", "pregnancy_test", "negative"),
+    ],
+)
+def test_coded_answers_only_as_the_dictionary_maps_them(
+    criteria: Criteria, tmp_path: Path, resource: str, answer: str, path: str, expected: Any
+) -> None:
+    data = json.loads(ELIGIBLE.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == resource:
+            entry["resource"]["valueCodeableConcept"]["coding"][0]["code"] = answer
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    assert _mapped(criteria, bundle).record.get(path) == expected
+    assert "pregnant" not in _mapped(criteria, FIXTURES / "brain-metastasis.bundle.json").record

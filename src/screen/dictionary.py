@@ -93,6 +93,8 @@ class FieldSpec(_Spec):
             raise ValueError("`answers` is for choice, integer, number and yes/no fields")
         if self.choices is not None and not set(self.answers) <= set(self.choices):
             raise ValueError("`answers` maps only the field's `choices`")
+        if self.type == "yes_no" and not set(self.answers) <= {"true", "false"}:
+            raise ValueError('a yes/no field\'s `answers` are "true" and "false"')
         return self
 
     @property

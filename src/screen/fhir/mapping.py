@@ -259,7 +259,8 @@ class _Reader:
         for obs in observations:
             if not self.matches(obs.code, spec.codes):
                 continue
-            value: Any = _number(spec, obs.valueQuantity, obs.valueInteger)
+            numeric = spec.type in ("integer", "number")
+            value: Any = _number(spec, obs.valueQuantity, obs.valueInteger) if numeric else None
             if value is None:
                 answer = self.answer(spec, obs.valueCodeableConcept)
                 if answer is not None:
@@ -276,8 +277,9 @@ class _Reader:
     def condition(
         self, spec: FieldSpec, conditions: list[Condition], observations: list[Observation]
     ) -> None:
-        """True from a current Condition with one of the codes; an explicit yes/no answer
-        (an Observation with the code and a boolean) otherwise; never false from silence."""
+        """True from a current Condition with one of the codes; else an explicit answer (an
+        Observation with the code and a boolean, or a coded answer of `answers`); never
+        false from silence."""
         current = [
             c
             for c in conditions
@@ -286,11 +288,14 @@ class _Reader:
         if current:
             self.put(spec.path, True, [Source(_ref(c), c.date) for c in current])
             return
-        answers = [
-            (obs, obs.valueBoolean)
-            for obs in observations
-            if self.matches(obs.code, spec.codes) and obs.valueBoolean is not None
-        ]
+        answers = []
+        for obs in observations:
+            if not self.matches(obs.code, spec.codes):
+                continue
+            coded = self.answer(spec, obs.valueCodeableConcept)
+            value = obs.valueBoolean if coded is None else coded == "true"
+            if value is not None:
+                answers.append((obs, value))
         chosen = self.latest(spec, answers)
         if chosen is not None:
             self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
