@@ -467,3 +467,39 @@ def test_coded_answers_only_as_the_dictionary_maps_them(
     bundle.write_text(json.dumps(data))
     assert _mapped(criteria, bundle).record.get(path) == expected
     assert "pregnant" not in _mapped(criteria, FIXTURES / "brain-metastasis.bundle.json").record
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"resourceType": "Bundle", "entry": [',
+        b'{"resourceType": "Bundle", "entry": [], "x": NaN}',
+        b'{"resourceType": "Bundle", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"resourceType": "Bundle", "x": "\xff\xfe"}',
+        b'{"resourceType": "Bundle", "entry": {"not": "a list"}}',
+    ],
+)
+def test_a_hostile_bundle_is_one_clear_error(
+    criteria: Criteria, tmp_path: Path, content: bytes
+) -> None:
+    bundle = tmp_path / "hostile.json"
+    bundle.write_bytes(content)
+    [report] = screen_fhir(bundle, criteria, today=TODAY)
+    assert report.verdict == "error"
+    assert "\n" not in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    "line", [b"{not json", b'{"resourceType": "Patient", "id": "\xff"}', b"NaN"]
+)
+def test_a_bad_ndjson_line_is_refused_with_its_line(
+    criteria: Criteria, tmp_path: Path, line: bytes
+) -> None:
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    (folder / "Patient.000.ndjson").write_bytes(
+        b'{"resourceType": "Patient", "id": "a"}\n' + line + b"\n"
+    )
+    [report] = screen_fhir(folder, criteria, today=TODAY)
+    assert report.verdict == "error"
+    assert report.problems[0].line == 2

@@ -39,7 +39,10 @@ def is_bundle(path: Path) -> bool:
 
 
 def is_bulk_folder(path: Path) -> bool:
-    return path.is_dir() and any(path.glob("*.ndjson"))
+    try:
+        return path.is_dir() and any(path.glob("*.ndjson"))
+    except OSError:
+        return False
 
 
 def read_bundle(path: Path) -> list[PatientResources]:
@@ -48,8 +51,12 @@ def read_bundle(path: Path) -> list[PatientResources]:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InputError([Problem("file too large for a FHIR Bundle", source, None, "")])
-        data = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_bytes(), parse_constant=_no_constant)
+    except OSError as exc:
+        raise InputError(
+            [Problem(f"cannot read: {exc.strerror or exc}", source, None, "")]
+        ) from None
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, NaN, nesting
         raise InputError([Problem(f"not a readable JSON file: {exc}", source, None, "")]) from None
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise InputError([Problem("not a FHIR Bundle (resourceType)", source, None, "")])
@@ -86,19 +93,31 @@ def read_bulk(folder: Path) -> list[PatientResources]:
 
 
 def _ndjson(folder: Path) -> Iterator[dict[str, Any]]:
-    for path in sorted(folder.glob("*.ndjson")):
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    resource = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(
-                        [Problem(f"not a JSON resource: {exc.msg}", str(path), number, "")]
-                    ) from None
-                if isinstance(resource, dict):
-                    yield resource
+    """Each file's resources, one a line; a file not UTF-8 or a line not JSON is refused
+    with its line (the export is then incomplete: nothing of it is screened)."""
+    for path in sorted(p for p in folder.glob("*.ndjson") if p.is_file()):
+        number = 0
+        try:
+            with path.open("rb") as handle:
+                for raw in handle:
+                    number += 1  # for the problem's line
+                    if not raw.strip():
+                        continue
+                    resource = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+                    if isinstance(resource, dict):
+                        yield resource
+        except OSError as exc:
+            raise InputError(
+                [Problem(f"cannot read: {exc.strerror or exc}", str(path), None, "")]
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(
+                [Problem(f"not a JSON resource: {exc}", str(path), number, "")]
+            ) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def group(

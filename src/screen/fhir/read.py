@@ -69,12 +69,19 @@ def fhir_reports(
 
     def screened() -> Iterator[tuple[Report, Mapped | None]]:
         for group in groups:
-            mapped = map_patient(group, criteria.catalog.dictionary)
-            source = source_of(path, mapped)
-            notes = notes_of(mapped, source)
-            report = screen_data(
-                mapped.record, "", source, criteria, as_of, today, horizon_days, notes
-            )
+            try:
+                mapped = map_patient(group, criteria.catalog.dictionary)
+                source = source_of(path, mapped)
+                notes = notes_of(mapped, source)
+                report = screen_data(
+                    mapped.record, "", source, criteria, as_of, today, horizon_days, notes
+                )
+            except Exception as exc:  # a bug in screen, not in the export: say so, go on
+                where = f"{name}#Patient/{group.patient_id}"
+                message = f"internal error, please report: {type(exc).__name__}: {exc}"
+                problem = Problem(message, where, None, "")
+                yield Report(None, where, as_of, "error", stamp(criteria), problems=[problem]), None
+                continue
             yield report, mapped
 
     return len(groups), screened()
