@@ -503,3 +503,12 @@ def test_a_bad_ndjson_line_is_refused_with_its_line(
     [report] = screen_fhir(folder, criteria, today=TODAY)
     assert report.verdict == "error"
     assert report.problems[0].line == 2
+
+
+def test_a_patient_without_an_id_is_not_a_record(criteria: Criteria, tmp_path: Path) -> None:
+    bundle = tmp_path / "b.json"
+    bundle.write_text(
+        '{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]}'
+    )
+    [report] = screen_fhir(bundle, criteria, today=TODAY)
+    assert report.verdict == "error" and "no Patient" in report.problems[0].message

@@ -131,7 +131,9 @@ def group(
     pending: list[tuple[str, dict[str, Any]]] = []
     for resource in resources:
         if resource.get("resourceType") == "Patient":
-            key = str(resource.get("id"))
+            key = resource.get("id")
+            if not isinstance(key, str) or not key:
+                continue  # nothing can refer to it, and no record can be named after it
             by_patient.setdefault(key, PatientResources(key)).resources.insert(0, resource)
             continue
         about = _patient_of(resource, known)
