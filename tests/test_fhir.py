@@ -512,3 +512,34 @@ def test_a_patient_without_an_id_is_not_a_record(criteria: Criteria, tmp_path: P
     )
     [report] = screen_fhir(bundle, criteria, today=TODAY)
     assert report.verdict == "error" and "no Patient" in report.problems[0].message
+
+
+def test_a_systolic_and_a_diastolic_of_one_day_make_one_reading(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    data = json.loads(ELIGIBLE.read_text())
+    [bp] = [e for e in data["entry"] if e["resource"]["id"] == "fhir-0001-bp"]
+    data["entry"].remove(bp)
+    for part in bp["resource"]["component"]:
+        resource = {**bp["resource"], "id": "bp-" + part["code"]["coding"][0]["code"]}
+        resource.pop("component")
+        resource["code"], resource["valueQuantity"] = part["code"], part["valueQuantity"]
+        data["entry"].append({"resource": resource})
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    mapped = _mapped(criteria, bundle)
+    assert mapped.record["blood_pressure"] == {
+        "systolic": 132.0,
+        "diastolic": 84.0,
+        "date": "2026-11-18",
+    }
+    assert len(mapped.provenance["blood_pressure.date"]) == 2
+    # the same day's LVEF twice with different values is still a conflict
+    [lvef] = [e for e in data["entry"] if e["resource"]["id"] == "fhir-0001-lvef"]
+    other = json.loads(json.dumps(lvef))
+    other["resource"]["id"], other["resource"]["valueQuantity"]["value"] = "lvef-2", 40
+    data["entry"].append(other)
+    bundle.write_text(json.dumps(data))
+    mapped = _mapped(criteria, bundle)
+    assert "lvef" not in mapped.record
+    assert any(n.startswith("lvef: conflicting results on 2026-11-10") for n in mapped.notes)

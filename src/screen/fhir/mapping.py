@@ -229,11 +229,21 @@ class _Reader:
                     values[child.name] = value
             if any(isinstance(v, int | float) for v in values.values()):
                 found.append((obs, values))
-        chosen = self.latest(spec, found)
-        if chosen is None:
-            return
-        obs, values = chosen
-        source = [Source(_ref(obs), obs.date)]
+        day = max((obs.date for obs, _ in found if obs.date), default=None)
+        if day is None:
+            return  # undated readings are not evidence of when
+        readings = sorted(((o, v) for o, v in found if o.date == day), key=lambda r: _ref(r[0]))
+        values = {}
+        for _, reading in readings:  # one day's parts (a systolic, a diastolic) make one reading
+            for name, value in reading.items():
+                if values.setdefault(name, value) != value:
+                    self.mapped.notes.append(
+                        f"{spec.path}: conflicting results on {day} "
+                        f"({', '.join(_ref(o) for o, _ in readings)}), left out"
+                    )
+                    return
+        obs = readings[0][0]
+        source = [Source(_ref(o), o.date) for o, _ in readings]
         for child in children:
             if child.type == "date" and obs.date is not None:
                 values[child.name] = obs.date
