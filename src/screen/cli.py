@@ -514,7 +514,7 @@ def _check_fhir(
 ) -> int:
     """FHIR Bundles and bulk export folders: one report per Patient, rendered as a batch
     of YAML records is (screened in this process, one patient at a time)."""
-    from screen.batch import Job, _screened
+    from screen.batch import Job, screened_of
     from screen.fhir.read import fhir_reports, is_fhir
 
     others = [p for p in paths if not is_fhir(p)]
@@ -542,7 +542,7 @@ def _check_fhir(
             _emit_rich(lambda console: render_patient(report, console), output)
         return _exit_code({report.verdict: 1})
     job = Job(trials, as_of, today, _renderer(format, count > 1, False), max_bytes, horizon)
-    results = (_screened(job, report) for report in reports)
+    results = (screened_of(job, report) for report in reports)
     return _check_many([""] * count, job, format, output, 1, results)
 
 
