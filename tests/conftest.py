@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from screen.load import Criteria, load_criteria
-from screen.report import Report
+from screen.report.report import Report
 from screen.screening import screen_file
 
 ROOT = Path(__file__).resolve().parents[1]

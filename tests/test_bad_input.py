@@ -256,8 +256,8 @@ def test_every_hazard_in_one_batch_is_an_error_row_and_the_good_record_is_screen
 
 
 def test_a_criteria_file_may_reuse_a_block_but_not_expand_an_alias_bomb() -> None:
-    from screen import yamlio
     from screen.errors import InputError
+    from screen.record import yamlio
 
     reused = yamlio.parse_mapping("a: &w {days: 28}\nb: *w\nc: *w\n", "c.yaml", criteria=True)
     assert reused == {"a": {"days": 28}, "b": {"days": 28}, "c": {"days": 28}}

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from screen.attrition import Attrition
 from screen.batch import Batch, Job, screen_one, workers_for
 from screen.cli import app
 from screen.load import Criteria
 from screen.paths import patient_files
 from screen.render.csvlog import row
+from screen.report.attrition import Attrition
 from screen.screening import screen_file
 from screen.trials import trials_of
 from tests.conftest import EXAMPLES, TODAY

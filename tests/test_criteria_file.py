@@ -81,8 +81,8 @@ def test_static_check_names_the_problem_and_its_line(
 
 
 def test_the_readme_s_rule_language_reference_is_generated_from_the_rule_models() -> None:
-    """Regenerate with `python -m screen.reference` and paste it between the markers."""
-    from screen.reference import readme_section
+    """Regenerate with `python -m screen.rules.reference` and paste it between the markers."""
+    from screen.rules.reference import readme_section
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert readme_section() in readme

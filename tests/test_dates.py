@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from screen.dates import completed_years, shift_back
+from screen.engine.dates import completed_years, shift_back
 
 
 @pytest.mark.parametrize(

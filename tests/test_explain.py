@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from screen.cli import app
-from screen.describe import describe_criterion
-from screen.explain import Step, explain
 from screen.load import Criteria
-from screen.report import Report
-from screen.review import review_markdown
+from screen.report.explain import Step, explain
+from screen.report.report import Report
+from screen.report.review import review_markdown
+from screen.rules.describe import describe_criterion
 from screen.screening import screen_file
 from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove
 
@@ -400,7 +400,7 @@ def test_criteria_review_markdown_for_chosen_criteria_and_check_of_a_file(tmp_pa
     ],
 )
 def test_units_are_written_as_people_write_them(code: str, shown: str) -> None:
-    from screen.reasons import unit_text
+    from screen.report.reasons import unit_text
 
     assert unit_text(code) == shown
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screen.dictionary import DictionaryFile, merge
 from screen.errors import InputError
 from screen.fhir.bundle import PatientResources, read_bulk, read_bundle
 from screen.fhir.mapping import Mapped, map_patient
 from screen.fhir.read import is_fhir, screen_fhir
 from screen.load import Criteria
+from screen.record.dictionary import DictionaryFile, merge
 from screen.screening import screen_data
 from tests.conftest import EXAMPLES, ROOT, TODAY
 
@@ -260,8 +260,8 @@ def test_answers_name_only_the_fields_choices() -> None:
 
 
 def test_the_prefilled_record_reads_back_as_mapped(criteria: Criteria, tmp_path: Path) -> None:
-    from screen import yamlio
     from screen.fhir.prefill import import_exports
+    from screen.record import yamlio
 
     dictionary = criteria.catalog.dictionary
     written, problems = import_exports([ELIGIBLE], dictionary, ["JBCRG-M05"], tmp_path)

@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from screen.engine import evaluate
+from screen.engine.evaluate import evaluate
+from screen.engine.trace import Outcome
 from screen.errors import InputError
 from screen.load import load_criteria, validate_patient
-from screen.report import verdict_of
-from screen.trace import Outcome
+from screen.report.report import verdict_of
 from tests.conftest import EXAMPLES
 from tests.strategies import SCREENING, records, variations
 

@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from screen import yamlio
 from screen.cli import app
 from screen.load import Criteria
+from screen.record import yamlio
 from screen.render import csvlog, jsonout
 from screen.screening import screen_file
 from tests.conftest import EXAMPLES, ROOT, TODAY

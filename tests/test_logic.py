@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screen.logic import Truth, all_of, any_of, negate
+from screen.engine.logic import Truth, all_of, any_of, negate
 
 T, F, U = True, False, None
 truths = st.sampled_from([T, F, U])
@@ -84,7 +84,7 @@ def test_knowing_more_never_flips_a_decided_result(values: list[Truth], fills: l
 
 
 def test_true_is_never_the_number_one() -> None:
-    from screen.engine import compare, compare_range
+    from screen.engine.evaluate import compare, compare_range
 
     assert compare(1, "eq", True) is False and compare(True, "eq", True) is True
     assert compare(0, "in", [False, 1]) is False

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from screen.engine import evaluate
+from screen.engine.evaluate import evaluate
 from screen.errors import InputError
 from screen.load import Criteria, load_criteria, validate_patient
-from screen.report import verdict_of
+from screen.report.report import verdict_of
 from tests.conftest import EXAMPLES, TODAY
 
 RECORDS = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))}

@@ -17,13 +17,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screen.describe import describe_criterion
-from screen.engine import Context, evaluate, evaluate_node
+from screen.engine.evaluate import Context, evaluate, evaluate_node
 from screen.errors import InputError
-from screen.explain import Step, explain
 from screen.load import Criteria, load_criteria, load_patient, validate_patient
-from screen.reasons import needs, reason
-from screen.rules import Interval, Period, Window
+from screen.report.explain import Step, explain
+from screen.report.reasons import needs, reason
+from screen.rules.describe import describe_criterion
+from screen.rules.language import Interval, Period, Window
 from screen.screening import screen_file
 from tests.conftest import ROOT, TODAY, merge, one_rule_criteria, remove, yaml_cases
 

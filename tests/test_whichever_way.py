@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screen.engine import evaluate
+from screen.engine.evaluate import evaluate
+from screen.engine.trace import Status
 from screen.load import load_criteria, validate_patient
-from screen.trace import Status
 from tests.conftest import EXAMPLES
 
 CRITERIA = load_criteria()

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from screen.cli import app
-from screen.engine import evaluate
+from screen.engine.evaluate import evaluate
+from screen.engine.window import eligibility
 from screen.errors import InputError
 from screen.load import Criteria, load_criteria, validate_patient
-from screen.report import verdict_of
+from screen.report.report import verdict_of
 from screen.screening import screen_file
-from screen.window import eligibility
 from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove, yaml_cases
 from tests.strategies import SCREENING, variations
 

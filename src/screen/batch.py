@@ -22,14 +22,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from screen.engine.window import DEFAULT_HORIZON_DAYS
 from screen.errors import Problem
 from screen.paths import display_name
-from screen.report import Report
+from screen.record.yamlio import DEFAULT_MAX_BYTES
+from screen.report.report import Report
 from screen.screening import stamp
 from screen.signals import release_in_child, signals_held
 from screen.trials import Trials, screen_trials
-from screen.window import DEFAULT_HORIZON_DAYS
-from screen.yamlio import DEFAULT_MAX_BYTES
 
 Renderer = Callable[[Report], str]
 

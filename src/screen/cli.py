@@ -28,11 +28,11 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from screen.attrition import Attrition
     from screen.batch import Job, Renderer, Screened
     from screen.errors import Problem
     from screen.load import Criteria
-    from screen.report import Report
+    from screen.report.attrition import Attrition
+    from screen.report.report import Report
     from screen.trials import Trials
 
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # skip the entry-point scan
@@ -70,7 +70,7 @@ class Format(enum.StrEnum):
 
 
 def _parse_date(value: str | None) -> datetime.date | None:
-    from screen.dates import implausible_screening
+    from screen.engine.dates import implausible_screening
 
     if value is None:
         return None
@@ -144,7 +144,7 @@ _SIZE_UNITS = {
 
 def _parse_size(value: str | None) -> int:
     """`1048576`, `512KiB`, `2MiB`, `1.5MB`: a file size in bytes."""
-    from screen.yamlio import DEFAULT_MAX_BYTES
+    from screen.record.yamlio import DEFAULT_MAX_BYTES
 
     if value is None:
         return DEFAULT_MAX_BYTES
@@ -429,9 +429,9 @@ def _check_many(
 ) -> int:
     """Stream the records through the workers into the output, keeping running totals
     (`results`: records screened elsewhere, one per name in `files`, e.g. from FHIR)."""
-    from screen.attrition import Attrition
     from screen.batch import Batch, workers_for
     from screen.render.progress import progress
+    from screen.report.attrition import Attrition
 
     several = job.trials.several
     per_file = len(job.trials.sets)  # results per file: one per criteria set, in order
@@ -795,8 +795,8 @@ def new_record(criteria: TrialsOption = None, output: OutputOption = None) -> No
 
     Every field is empty (not assessed); fill in what the chart says, then `screen check` it.
     """
-    from screen.sources import union_dictionary
-    from screen.template import blank_record
+    from screen.record.template import blank_record
+    from screen.rules.sources import union_dictionary
 
     loaded = _load_trials(criteria)
     dictionary = union_dictionary([c.catalog for c in loaded])
@@ -826,7 +826,7 @@ def import_fhir(
 ) -> None:
     """Prefill one patient record per patient from FHIR exports: each value read with the resource and date it came from, every other field empty to fill by hand."""
     from screen.fhir.prefill import import_exports
-    from screen.sources import union_dictionary
+    from screen.rules.sources import union_dictionary
 
     loaded = _load_trials(criteria)
     dictionary = union_dictionary([c.catalog for c in loaded])
@@ -845,8 +845,8 @@ def import_fhir(
 def record_schema(criteria: TrialsOption = None, output: OutputOption = None) -> None:
     """Print the JSON Schema of the patient record (for editors' completion and validation)."""
 
-    from screen.model import record_model
-    from screen.sources import union_dictionary
+    from screen.record.model import record_model
+    from screen.rules.sources import union_dictionary
 
     loaded = _load_trials(criteria)
     model = record_model(union_dictionary([c.catalog for c in loaded]))
@@ -923,12 +923,12 @@ def list_criteria(
         raise typer.Exit(2)
     if format is ListFormat.json:
         from screen.render.jsonout import dumps
-        from screen.review import criteria_data
+        from screen.report.review import criteria_data
 
         _emit(dumps(criteria_data(loaded, wanted), indent=2) + "\n", output)
         return
     if review:
-        from screen.review import review_markdown
+        from screen.report.review import review_markdown
 
         document = shown(review_markdown(loaded, wanted), lines=True)
         if format is ListFormat.markdown:

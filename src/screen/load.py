@@ -18,14 +18,14 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from screen import yamlio
 from screen.errors import InputError, Problem, dotted_path
-from screen.model import age_disagreements, record_model
 from screen.paths import display_name
-from screen.rules import CriteriaSet
-from screen.schema import FieldType, PathError, did_you_mean, model_fields, resolve
-from screen.sources import Catalog, bundled_path, catalog_of, problems_at
-from screen.vocabulary import Vocabulary
+from screen.record import yamlio
+from screen.record.model import age_disagreements, record_model
+from screen.rules.language import CriteriaSet
+from screen.rules.schema import FieldType, PathError, did_you_mean, model_fields, resolve
+from screen.rules.sources import Catalog, bundled_path, catalog_of, problems_at
+from screen.rules.vocabulary import Vocabulary
 
 BUNDLED_NAME = "precious.yaml"
 
@@ -51,7 +51,7 @@ def bundled_criteria_path() -> Path:
 def load_criteria(path: Path | None = None) -> Criteria:
     """Read, validate and statically check a criteria file and what it uses; InputError
     lists every problem."""
-    from screen.check import check_criteria
+    from screen.rules.check import check_criteria
 
     path = path or bundled_criteria_path()
     source = display_name(path)
@@ -302,7 +302,7 @@ def _unknown_kind(
 ) -> tuple[tuple[str | int, ...], str]:
     """A node (or `expr` term) none of whose keys says what it is: most often its leading
     key is misspelt, so name the key nearest to one that would, with its line."""
-    from screen.rules import NODE_KEYS, TERM_KEYS
+    from screen.rules.language import NODE_KEYS, TERM_KEYS
 
     known = NODE_KEYS if error_type == "unknown_node" else TERM_KEYS
     value: Any = data

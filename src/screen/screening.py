@@ -10,16 +10,16 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from screen import yamlio
-from screen.engine import evaluate
+from screen.engine.evaluate import evaluate
+from screen.engine.trace import Outcome
+from screen.engine.window import DEFAULT_HORIZON_DAYS, Eligibility, eligibility, tracks
 from screen.errors import InputError, Problem, dotted_path
 from screen.load import Criteria, validate_patient
 from screen.paths import display_name
-from screen.quality import path_of, unrecognized_names
-from screen.report import CriteriaStamp, Report, verdict_of
-from screen.todo import Todo, fresh_until, todo
-from screen.trace import Outcome
-from screen.window import DEFAULT_HORIZON_DAYS, Eligibility, eligibility, tracks
+from screen.record import yamlio
+from screen.report.quality import path_of, unrecognized_names
+from screen.report.report import CriteriaStamp, Report, verdict_of
+from screen.report.todo import Todo, fresh_until, todo
 
 
 def stamp(criteria: Criteria) -> CriteriaStamp:

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from screen import yamlio
+from screen.engine.window import DEFAULT_HORIZON_DAYS
 from screen.errors import InputError
 from screen.load import Criteria, validate_patient
-from screen.model import record_model
 from screen.paths import display_name
-from screen.report import Report
+from screen.record import yamlio
+from screen.record.model import record_model
+from screen.report.report import Report
+from screen.rules.sources import union_dictionary
+from screen.rules.vocabulary import Vocabulary
 from screen.screening import error_report, screen_record
-from screen.sources import union_dictionary
-from screen.vocabulary import Vocabulary
-from screen.window import DEFAULT_HORIZON_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.dictionary import Dictionary, FieldSpec
 from screen.fhir.bundle import PatientResources
 from screen.fhir.models import (
     CodeableConcept,
@@ -24,7 +23,8 @@ from screen.fhir.models import (
     Resource,
     parse,
 )
-from screen.vocabulary import unit_key
+from screen.record.dictionary import Dictionary, FieldSpec
+from screen.rules.vocabulary import unit_key
 
 FINAL = {"final", "amended", "corrected"}
 NOT_GIVEN = {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "unknown"}

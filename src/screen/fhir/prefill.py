@@ -1,6 +1,6 @@
 """A prefilled patient record from FHIR: what the chart gave, each value with a comment
 naming the resource and date it came from, and every other field left empty with a "fill
-by hand" comment. The dictionary is walked as for the blank record (screen.template)."""
+by hand" comment. The dictionary is walked as for the blank record (screen.record.template)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from screen.dictionary import Dictionary, FieldSpec, field_kind, field_values
 from screen.errors import InputError, Problem
 from screen.fhir.bundle import read_bulk, read_bundle
 from screen.fhir.mapping import Mapped, map_patient
 from screen.output import open_atomically
 from screen.paths import display_name
+from screen.record.dictionary import Dictionary, FieldSpec, field_kind, field_values
 
 INDENT = "  "
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

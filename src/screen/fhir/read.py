@@ -7,14 +7,14 @@ import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
+from screen.engine.window import DEFAULT_HORIZON_DAYS
 from screen.errors import InputError, Problem
 from screen.fhir.bundle import PatientResources, is_bulk_folder, is_bundle, read_bulk, read_bundle
 from screen.fhir.mapping import Mapped, map_patient
 from screen.load import Criteria
 from screen.paths import display_name
-from screen.report import Report
+from screen.report.report import Report
 from screen.screening import screen_data, stamp
-from screen.window import DEFAULT_HORIZON_DAYS
 
 
 def is_fhir(path: Path) -> bool:

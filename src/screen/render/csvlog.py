@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from screen.errors import Problem
-from screen.report import Report
+from screen.report.report import Report
 
 CELL_PROBLEMS = 20  # problems listed in a row's errors or warnings cell
 

@@ -9,12 +9,12 @@ from rich.padding import Padding
 from rich.text import Text
 from rich.tree import Tree
 
-from screen.explain import Step, explain
-from screen.reasons import reason
+from screen.engine.trace import Outcome
 from screen.render.safe import block, shown, text
 from screen.render.table import STATUS_STYLE, patient_heading, todo_view
-from screen.report import Report
-from screen.trace import Outcome
+from screen.report.explain import Step, explain
+from screen.report.reasons import reason
+from screen.report.report import Report
 
 TRUTH_STYLE = {True: ("✔ true", "green"), False: ("✘ false", "red"), None: ("? unknown", "yellow")}
 

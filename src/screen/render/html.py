@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
-from screen.attrition import VERDICTS, Attrition
-from screen.explain import Step, explain
-from screen.reasons import reason
 from screen.render import svg
 from screen.render.names import common_folder, within
-from screen.report import Report
+from screen.report.attrition import VERDICTS, Attrition
+from screen.report.explain import Step, explain
+from screen.report.reasons import reason
+from screen.report.report import Report
 
 if TYPE_CHECKING:
     from screen.batch import Screened

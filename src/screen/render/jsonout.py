@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from screen.report import Report
+from screen.report.report import Report
 
 
 def dumps(data: Any, indent: int | None = None) -> str:
@@ -63,7 +63,7 @@ def nothing(report: Report) -> str:
 
 def explained(report: Report, only: Sequence[str] = (), indent: int | None = 2) -> str:
     """The report with each result's trace as a nested object (`only`: just those ids)."""
-    from screen.explain import explain
+    from screen.report.explain import explain
 
     data = report.to_dict()
     wanted = {i.upper() for i in only}

@@ -12,11 +12,11 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from screen.attrition import Attrition
 from screen.render.names import common_folder, within
 from screen.render.safe import text
 from screen.render.table import VERDICT_STYLE, attrition_view, patient_view
-from screen.report import Report
+from screen.report.attrition import Attrition
+from screen.report.report import Report
 
 if TYPE_CHECKING:
     from screen.batch import Screened

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from screen.window import Eligibility, Segment
+from screen.engine.window import Eligibility, Segment
 
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#f9a825"}
 WIDTH = 720  # viewBox units; the picture scales to the page width

@@ -10,11 +10,11 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from screen.attrition import Attrition
-from screen.reasons import reason
 from screen.render.names import common_folder, within
 from screen.render.safe import shown, text
-from screen.report import Report
+from screen.report.attrition import Attrition
+from screen.report.reasons import reason
+from screen.report.report import Report
 
 if TYPE_CHECKING:
     from screen.batch import Screened

@@ -1,6 +1,6 @@
 """The building blocks of every record model: strict base, calendar dates, names, choices.
 
-The record's fields themselves are data (criteria/dictionaries/, built by screen.model).
+The record's fields themselves are data (criteria/dictionaries/, built by screen.record.model).
 Absent or null means "not assessed" (None), at every level. Types are strict (no "yes" for
 true, no 1.0 for an ECOG score), every number is finite, and every date lies between 1900
 and 2199, because a silently accepted wrong record is the dangerous kind.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from screen.rules import Criterion
+from screen.rules.language import Criterion
 
 VERDICTS = ("eligible", "ineligible", "incomplete", "error")
 

@@ -11,8 +11,8 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from screen.rules import EntryReading
-    from screen.vocabulary import Vocabulary
+    from screen.rules.language import EntryReading
+    from screen.rules.vocabulary import Vocabulary
 
 
 def read_entries(record: Any, vocabulary: Vocabulary) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from screen.logic import Truth
+from screen.engine.logic import Truth
 
 Status = Literal["pass", "fail", "unknown"]
 

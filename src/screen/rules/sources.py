@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from screen import yamlio
-from screen.dictionary import Dictionary, load_dictionaries
 from screen.errors import InputError, Problem, dotted_path
-from screen.rules import (
+from screen.record import yamlio
+from screen.record.dictionary import Dictionary, load_dictionaries
+from screen.rules.language import (
     Analyte,
     CriteriaSet,
     DrugEntry,
@@ -45,7 +45,7 @@ def bundled_path(*parts: str) -> Path:
     packaged = resources.files("screen").joinpath("criteria", *parts)
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2].joinpath("criteria", *parts)
+    return Path(__file__).resolve().parents[3].joinpath("criteria", *parts)
 
 
 def located(name: str, kind: str, beside: Path) -> Path:
@@ -112,7 +112,7 @@ def read_vocabulary(path: Path) -> VocabularyFile:
         raise InputError(
             problems_from(exc, data, yamlio.Locator(text), source, VocabularyFile)
         ) from None
-    from screen.check import check_vocabulary
+    from screen.rules.check import check_vocabulary
 
     findings = check_vocabulary(parsed.vocabulary, parsed.equivalences)
     if findings:

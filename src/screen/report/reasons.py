@@ -13,20 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from screen.rules import (
-    AllOf,
-    AnyOf,
-    Compare,
-    Count,
-    Drug,
-    Exists,
-    Latest,
-    Not,
-    Recent,
-    Sum,
-    Window,
-)
-from screen.trace import (
+from screen.engine.trace import (
     AgeFound,
     Computed,
     DateCheck,
@@ -39,6 +26,19 @@ from screen.trace import (
     Tally,
     Total,
     Trace,
+)
+from screen.rules.language import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Count,
+    Drug,
+    Exists,
+    Latest,
+    Not,
+    Recent,
+    Sum,
+    Window,
 )
 
 SYMBOL = {

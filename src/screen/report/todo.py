@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from screen.reasons import Need, needs_of
-from screen.schema import FieldType, PathError, resolve
-from screen.trace import Outcome
+from screen.engine.trace import Outcome
+from screen.report.reasons import Need, needs_of
+from screen.rules.schema import FieldType, PathError, resolve
 
 _INDEX = re.compile(r"\[\d+\]")
 

@@ -63,7 +63,7 @@ def next_birthdays(
 def implausible_screening(day: datetime.date) -> str | None:
     """Why `day` cannot be a screening date (--as-of), or None when it can: the same bounds
     as every date of a record, so that every window and horizon stays a valid date."""
-    from screen.patient import EARLIEST, LATEST
+    from screen.record.fields import EARLIEST, LATEST
 
     if EARLIEST <= day <= LATEST:
         return None

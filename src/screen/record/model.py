@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, create_model, model_validator
 
-from screen.dictionary import Dictionary, FieldSpec
-from screen.patient import Date, Name, Record, choice_from_number
+from screen.record.dictionary import Dictionary, FieldSpec
+from screen.record.fields import Date, Name, Record, choice_from_number
 
 _MODELS: dict[Any, type[BaseModel]] = {}
 QUANTITY_VALUE = Annotated[float, Field(ge=0, le=1_000_000)]
@@ -176,7 +176,7 @@ def age_disagreements(
     record: BaseModel, dictionary: Dictionary, screening: datetime.date
 ) -> list[tuple[tuple[str | int, ...], str]]:
     """A birth date and a stated age that disagree on the screening date: which is right?"""
-    from screen.dates import completed_years
+    from screen.engine.dates import completed_years
 
     found: list[tuple[tuple[str | int, ...], str]] = []
     for spec in dictionary.fields.values():

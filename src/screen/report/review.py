@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from screen.describe import describe_criterion
-from screen.dictionary import field_kind, field_values
 from screen.load import Criteria
-from screen.reasons import num
-from screen.rules import Conversion, Criterion
+from screen.record.dictionary import field_kind, field_values
+from screen.report.reasons import num
+from screen.rules.describe import describe_criterion
+from screen.rules.language import Conversion, Criterion
 
 
 def review_markdown(criteria: Criteria, only: Sequence[str] = ()) -> str:

@@ -3,7 +3,7 @@ how a coordinator starts a record for the trials it will be screened against."""
 
 from __future__ import annotations
 
-from screen.dictionary import Dictionary, FieldSpec, field_kind, field_values
+from screen.record.dictionary import Dictionary, FieldSpec, field_kind, field_values
 
 INDENT = "  "
 

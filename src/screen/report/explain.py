@@ -15,11 +15,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from screen.describe import describe
-from screen.logic import Truth
-from screen.reasons import fact, needs, num, unit_text
-from screen.rules import AllOf, AnyOf, Compare, Not, Recent, Sum
-from screen.trace import Computed, FieldValue, Items, Mean, Observation, Outcome, Total, Trace
+from screen.engine.logic import Truth
+from screen.engine.trace import (
+    Computed,
+    FieldValue,
+    Items,
+    Mean,
+    Observation,
+    Outcome,
+    Total,
+    Trace,
+)
+from screen.report.reasons import fact, needs, num, unit_text
+from screen.rules.describe import describe
+from screen.rules.language import AllOf, AnyOf, Compare, Not, Recent, Sum
 
 NEAR_MISS = Decimal("0.05")  # within 5% of a threshold, a retest may land on the other side
 

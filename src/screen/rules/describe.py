@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.reasons import num, unit_text
-from screen.rules import (
+from screen.report.reasons import num, unit_text
+from screen.rules.language import (
     AddTerm,
     Age,
     AgeTerm,

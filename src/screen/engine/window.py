@@ -15,10 +15,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from screen.dates import completed_years, first_day_after, next_birthdays
-from screen.engine import Context, evaluate_criterion
-from screen.reasons import label_of
-from screen.rules import (
+from screen.engine.dates import completed_years, first_day_after, next_birthdays
+from screen.engine.evaluate import Context, evaluate_criterion
+from screen.engine.trace import (
+    AgeFound,
+    Computed,
+    DateCheck,
+    IntervalFound,
+    Mean,
+    Observation,
+    Outcome,
+    Status,
+    Trace,
+    status_of,
+)
+from screen.report.reasons import label_of
+from screen.rules.language import (
     AddTerm,
     Age,
     AgeTerm,
@@ -36,19 +48,7 @@ from screen.rules import (
     SubTerm,
     Window,
 )
-from screen.trace import (
-    AgeFound,
-    Computed,
-    DateCheck,
-    IntervalFound,
-    Mean,
-    Observation,
-    Outcome,
-    Status,
-    Trace,
-    status_of,
-)
-from screen.vocabulary import Vocabulary
+from screen.rules.vocabulary import Vocabulary
 
 DEFAULT_HORIZON_DAYS = 90
 

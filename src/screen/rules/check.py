@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from screen.rules import (
+from screen.rules.language import (
     AddTerm,
     Age,
     AgeTerm,
@@ -40,10 +40,10 @@ from screen.rules import (
     Sum,
     Window,
 )
-from screen.rules import Vocabulary as RulesVocabulary
-from screen.schema import FieldType, PathError, did_you_mean, resolve
-from screen.sources import Catalog
-from screen.vocabulary import Vocabulary, drug_key
+from screen.rules.language import Vocabulary as RulesVocabulary
+from screen.rules.schema import FieldType, PathError, did_you_mean, resolve
+from screen.rules.sources import Catalog
+from screen.rules.vocabulary import Vocabulary, drug_key
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from screen.rules import Analyte, Conversion, EntryReading
+from screen.rules.language import Analyte, Conversion, EntryReading
 
 if TYPE_CHECKING:
-    from screen.sources import Catalog
+    from screen.rules.sources import Catalog
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACE = re.compile(r"\s+")
@@ -89,14 +89,14 @@ class Vocabulary:
     key = staticmethod(drug_key)
 
     def read_entries(self, record: Any) -> Any:
-        """The record with its lists read as the criteria declare (see screen.entries);
+        """The record with its lists read as the criteria declare (see screen.engine.entries);
         the last record's reading is remembered (its criteria and its window ask for it)."""
         if not self.entry_readings:
             return record
         last = self._last_read
         if last is not None and last[0] is record:
             return last[1]
-        from screen.entries import read_entries
+        from screen.engine.entries import read_entries
 
         read = read_entries(record, self)
         self._last_read = (record, read)

@@ -20,10 +20,28 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from screen import logic
-from screen.dates import completed_years, first_day_after, shift_back
-from screen.logic import Truth
-from screen.rules import (
+from screen.engine import logic
+from screen.engine.dates import completed_years, first_day_after, shift_back
+from screen.engine.logic import Truth
+from screen.engine.trace import (
+    AgeFound,
+    Computed,
+    DateCheck,
+    DrugMatch,
+    FieldValue,
+    Input,
+    IntervalFound,
+    Items,
+    Mean,
+    Observation,
+    Outcome,
+    Tally,
+    Term,
+    Total,
+    Trace,
+    status_of,
+)
+from screen.rules.language import (
     AddTerm,
     Age,
     AgeTerm,
@@ -50,25 +68,7 @@ from screen.rules import (
     Sum,
     Window,
 )
-from screen.trace import (
-    AgeFound,
-    Computed,
-    DateCheck,
-    DrugMatch,
-    FieldValue,
-    Input,
-    IntervalFound,
-    Items,
-    Mean,
-    Observation,
-    Outcome,
-    Tally,
-    Term,
-    Total,
-    Trace,
-    status_of,
-)
-from screen.vocabulary import Vocabulary
+from screen.rules.vocabulary import Vocabulary
 
 _UNSCALED = Conversion(multiply=Decimal(1))
 YES_NO: tuple[bool, ...] = (True, False)

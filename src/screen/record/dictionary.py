@@ -4,7 +4,7 @@ A dictionary lists every field of the patient record as a row, as REDCap's data 
 or OMOP's field tables do: its dotted path, type, allowed values, plausible range, units and
 a one-line description. The bundled core dictionary is the layout of
 shared/spec/patient-record.md; a trial adds the fields it needs in an extension file. The
-record model is built from the merged rows (screen.model); nothing about fields is in Python.
+record model is built from the merged rows (screen.record.model); nothing about fields is in Python.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from screen import yamlio
 from screen.errors import InputError, Problem, dotted_path
-from screen.rules import Conversion
+from screen.record import yamlio
+from screen.rules.language import Conversion
 
 FieldKind = Literal[
     "yes_no",

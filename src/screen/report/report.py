@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from screen.engine.trace import Outcome
+from screen.engine.window import Eligibility, Segment
 from screen.errors import Problem
-from screen.reasons import needs, reason
-from screen.todo import Todo
-from screen.trace import Outcome
-from screen.window import Eligibility, Segment
+from screen.report.reasons import needs, reason
+from screen.report.todo import Todo
 
 Verdict = Literal["eligible", "ineligible", "incomplete", "error"]
 

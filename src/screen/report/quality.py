@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from screen.trace import Outcome
+from screen.engine.trace import Outcome
 
 
 def unrecognized_names(outcomes: Sequence[Outcome]) -> dict[str, list[str]]:

@@ -1,0 +1,1 @@
+"""Evaluation: Kleene logic, dates, traces, the eligibility window. Pure: no files, no clock."""

@@ -1,0 +1,1 @@
+"""Reading a patient record: the data dictionary, the model built from it, the YAML reader."""

@@ -1,0 +1,1 @@
+"""What a screening says: the report, reasons, explanations, to-do, attrition, review."""
