@@ -31,7 +31,7 @@ Scalar = bool | int | Finite | str
 class Rule(BaseModel):
     """Base of the criteria file's parts: unknown keys are typos, so they are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Period(Rule):
@@ -456,9 +456,6 @@ Term = Annotated[
         custom_error_message=("not a term: a number, or one of the keys " + ", ".join(TERM_KEYS)),
     ),
 ]
-
-for _model in (*KIND_BY_CLASS, *TERM_CLASSES):
-    _model.model_rebuild()
 
 
 class Criterion(Rule):
