@@ -14,7 +14,7 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
@@ -28,6 +28,7 @@ from screen.rules.sources import Catalog, bundled_path, catalog_of, problems_at
 from screen.rules.vocabulary import Vocabulary
 
 BUNDLED_NAME = "precious.yaml"
+Parsed = TypeVar("Parsed", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,7 @@ def load_criteria(path: Path | None = None) -> Criteria:
     path = path or bundled_criteria_path()
     source = display_name(path)
     text = yamlio.read_text(path)
-    data = yamlio.parse_mapping(text, source, criteria=True)
-    try:
-        rules = CriteriaSet.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(
-            problems_from(exc, data, yamlio.Locator(text), source, CriteriaSet)
-        ) from None
+    rules = read_model(text, source, CriteriaSet)
     catalog = catalog_of(rules, path)
     record = record_model(catalog.dictionary)
     vocabulary = Vocabulary.from_catalog(catalog, rules.entries)
@@ -71,6 +66,16 @@ def load_criteria(path: Path | None = None) -> Criteria:
         raise InputError(problems_at(findings, yamlio.Locator(text), source))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Criteria(rules, vocabulary, source, digest, catalog, record)
+
+
+def read_model(text: str, source: str, model: type[Parsed]) -> Parsed:
+    """A data file (criteria set, dictionary, vocabulary) parsed and validated into its
+    model; InputError lists every problem with its line."""
+    data = yamlio.parse_mapping(text, source, criteria=True)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(problems_from(exc, data, yamlio.Locator(text), source, model)) from None
 
 
 def load_patient(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from screen.errors import InputError, Problem, dotted_path
 from screen.record import yamlio
@@ -152,15 +152,9 @@ def read_dictionary(path: Path) -> tuple[DictionaryFile, str]:
     cached = _LOADED.get((source, digest))
     if cached is not None:
         return cached
-    data = yamlio.parse_mapping(text, source, criteria=True)
-    try:
-        parsed = DictionaryFile.model_validate(data)
-    except ValidationError as exc:
-        from screen.load import problems_from
+    from screen.load import read_model
 
-        raise InputError(
-            problems_from(exc, data, yamlio.Locator(text), source, DictionaryFile)
-        ) from None
+    parsed = read_model(text, source, DictionaryFile)
     _LOADED[(source, digest)] = (parsed, digest)
     return parsed, digest
 

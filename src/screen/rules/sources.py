@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from screen.errors import InputError, Problem, dotted_path
 from screen.record import yamlio
 from screen.record.dictionary import Dictionary, load_dictionaries
@@ -101,17 +99,11 @@ def union_dictionary(catalogs: list[Catalog]) -> Dictionary:
 
 
 def read_vocabulary(path: Path) -> VocabularyFile:
+    from screen.load import read_model
+
     source = str(path)
     text = yamlio.read_text(path)
-    data = yamlio.parse_mapping(text, source, criteria=True)
-    try:
-        parsed = VocabularyFile.model_validate(data)
-    except ValidationError as exc:
-        from screen.load import problems_from
-
-        raise InputError(
-            problems_from(exc, data, yamlio.Locator(text), source, VocabularyFile)
-        ) from None
+    parsed = read_model(text, source, VocabularyFile)
     from screen.rules.check import check_vocabulary
 
     findings = check_vocabulary(parsed.vocabulary, parsed.equivalences)
