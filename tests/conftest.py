@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import copy
 import datetime
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from screen.load import Criteria, load_criteria
 from screen.report.report import Report
 from screen.screening import screen_file
+
+# The mutation run (tools/mutation/run.sh) wants the same examples for every mutant.
+settings.register_profile("mutation", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "patients"

@@ -9,6 +9,7 @@ so that most records are valid and reach the engine.
 from __future__ import annotations
 
 import datetime
+import os
 from typing import Any
 
 from hypothesis import strategies as st
@@ -16,6 +17,16 @@ from hypothesis import strategies as st
 from screen.load import Criteria
 
 SCREENING = datetime.date(2026, 11, 20)
+# tools/mutation/run.sh runs the properties with fewer examples (each surviving mutant runs
+# every test that reaches it): HYPOTHESIS_SCALE=0.1 runs a tenth, at least 10.
+SCALE = float(os.environ.get("HYPOTHESIS_SCALE", "1"))
+
+
+def examples(count: int) -> int:
+    """A property's example count, scaled for a mutation run."""
+    return count if SCALE == 1 else max(10, round(count * SCALE))
+
+
 UNKNOWN_WORDS = ["Zorblatin", "other", "Herceptn", "unknown agent"]
 
 

@@ -17,12 +17,14 @@ from screen.errors import InputError
 from screen.load import load_criteria, validate_patient
 from screen.report.report import verdict_of
 from tests.conftest import EXAMPLES
-from tests.strategies import SCREENING, records, variations
+from tests.strategies import SCREENING, examples, records, variations
 
 CRITERIA = load_criteria()
 ELIGIBLE = yaml.safe_load((EXAMPLES / "eligible.yaml").read_text())
 RECORDS = st.one_of(records(CRITERIA), variations(CRITERIA, ELIGIBLE))
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def screened(record: dict[str, Any]) -> list[Outcome] | None:

@@ -16,6 +16,7 @@ from screen.errors import InputError
 from screen.load import Criteria, load_criteria, validate_patient
 from screen.report.report import verdict_of
 from tests.conftest import EXAMPLES, TODAY
+from tests.strategies import examples
 
 RECORDS = {p.stem: yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))}
 KEEP = {"patient_id", "screening_date"}  # required, or the clock the windows count from
@@ -54,7 +55,7 @@ def without(record: dict[str, Any], paths: list[tuple[str, ...]]) -> dict[str, A
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(data=st.data())
 def test_removing_data_only_ever_makes_criteria_unknown(name: str, data: st.DataObject) -> None:
     record = RECORDS[name]
@@ -78,7 +79,7 @@ def verdict_of_statuses(by_id: dict[str, str]) -> str:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(days=st.integers(min_value=0, max_value=3650))
 def test_any_as_of_date_gives_a_verdict_never_an_exception(days: int) -> None:
     criteria = CRITERIA

@@ -22,6 +22,7 @@ from screen.engine.evaluate import evaluate
 from screen.engine.trace import Status
 from screen.load import load_criteria, validate_patient
 from tests.conftest import EXAMPLES
+from tests.strategies import examples
 
 CRITERIA = load_criteria()
 ELIGIBLE = yaml.safe_load((EXAMPLES / "eligible.yaml").read_text())
@@ -115,7 +116,7 @@ def records_with_unknowns(draw: st.DrawFn) -> tuple[dict[str, Any], list[Path], 
     return record, unknown, readings
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records_with_unknowns())
 def test_a_criterion_is_unknown_exactly_when_completions_disagree(
     case: tuple[dict[str, Any], list[Path], list[Any]],
@@ -144,7 +145,7 @@ def test_a_criterion_is_unknown_exactly_when_completions_disagree(
         assert found[cid] == expected, (cid, unknown, readings, outcomes)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records_with_unknowns())
 def test_making_facts_unknown_never_turns_a_pass_into_a_fail_or_back(
     case: tuple[dict[str, Any], list[Path], list[Any]],

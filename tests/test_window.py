@@ -24,7 +24,7 @@ from screen.load import Criteria, load_criteria, validate_patient
 from screen.report.report import verdict_of
 from screen.screening import screen_file
 from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove, yaml_cases
-from tests.strategies import SCREENING, variations
+from tests.strategies import SCREENING, examples, variations
 
 WINDOWS = Path(__file__).parent / "windows"
 SCREENING_DATE = datetime.date(2026, 11, 20)
@@ -268,7 +268,7 @@ def dated_records(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=int(os.environ.get("WINDOW_EXAMPLES", "80")),
+    max_examples=examples(int(os.environ.get("WINDOW_EXAMPLES", "80"))),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

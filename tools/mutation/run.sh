@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Mutation testing of the decision logic (mutmut 3), one module at a time: see README.md.
+#
+#   tools/mutation/run.sh engine logic dates       # the named modules, every mutant
+#   tools/mutation/run.sh --survivors engine       # only the mutants that survived last time
+#   tools/mutation/run.sh --score                  # the scores of the last runs, per module
+#
+# Environment: CHILDREN (parallel mutants, default 1), MUTMUT (default .venv/bin/mutmut),
+# HYPOTHESIS_SCALE (share of each property's examples, default 0.1).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MUTMUT=${MUTMUT:-.venv/bin/mutmut}
+CHILDREN=${CHILDREN:-1}
+# Every surviving mutant runs every test that reaches it: the properties run a tenth of
+# their examples, the same ones for every mutant (the "mutation" profile of tests/conftest.py).
+export HYPOTHESIS_SCALE=${HYPOTHESIS_SCALE:-0.1}
+export HYPOTHESIS_PROFILE=mutation
+
+score() { "$MUTMUT" results --all true 2>/dev/null | python3 tools/mutation/score.py; }
+
+survivors=false
+case "${1:-}" in
+  --score) score; exit 0 ;;
+  --survivors) survivors=true; shift ;;
+esac
+[ $# -gt 0 ] || set -- engine logic dates window vocabulary entries patient
+
+mkdir -p mutants
+for module in "$@"; do
+  if $survivors; then
+    mapfile -t names < <("$MUTMUT" results 2>/dev/null | sed -n "s/^ *\(screen\.$module\.[^:]*\): survived$/\1/p")
+    [ ${#names[@]} -gt 0 ] || { echo "$module: no survivors"; continue; }
+  else
+    names=("screen.$module.*")
+  fi
+  start=$(date +%s)
+  "$MUTMUT" run --max-children "$CHILDREN" "${names[@]}" > "mutants/run-$module.log" 2>&1 || true
+  echo "$module: ${#names[@]} pattern(s) run in $(( $(date +%s) - start )) s ($(date -u +%FT%TZ))"
+done
+score
