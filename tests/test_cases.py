@@ -1,6 +1,8 @@
 """Data-driven cases: tests/cases/*.yaml, each a change to the eligible example and the
 statuses expected. Criteria not named in `expect` must still pass, so a case also pins that
-a change touches nothing else. Add a case without writing Python."""
+a change touches nothing else. Optional: `reason_contains`, `warning_contains`, `verdict`,
+`reasons` (a criterion's whole reason) and `missing` (the whole list). Add a case without
+writing Python."""
 
 from __future__ import annotations
 
@@ -52,5 +54,10 @@ def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any
         assert any(warning in w.message for w in report.warnings), report.warnings
     else:
         assert report.warnings == [], [str(w) for w in report.warnings]
+    results = {r["id"]: r["reason"] for r in report.to_dict()["results"]}
+    for cid, expected_reason in case.get("reasons", {}).items():
+        assert results[cid] == expected_reason, cid
+    if "missing" in case:
+        assert report.missing == case["missing"]
     if "verdict" in case:
         assert report.verdict == case["verdict"]

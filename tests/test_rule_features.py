@@ -34,3 +34,40 @@ def test_rule_feature(case: dict[str, Any], eligible: dict[str, Any], tmp_path: 
     assert report.problems == [], [str(p) for p in report.problems]
     (outcome,) = report.outcomes
     assert outcome.status == case["expect"]
+
+
+YES_NO_FIELDS = [
+    "conditions.dyspnea_at_rest",
+    "conditions.gilbert_syndrome",
+    "conditions.severe_uncontrolled_systemic_disease",
+    "conditions.interstitial_lung_disease",
+    "conditions.uncontrolled_hypercalcemia",
+    "conditions.hiv",
+    "conditions.hbv",
+    "conditions.hcv",
+    "cardiac_history.heart_failure",
+    "cardiac_history.unstable_angina",
+    "hypersensitivity.pertuzumab",
+    "hypersensitivity.trastuzumab",
+    "nursing",
+]
+
+
+@pytest.mark.parametrize(("unknown", "expect"), [(12, "pass"), (13, "unknown")])
+def test_a_criterion_is_decided_whichever_way_up_to_4096_completions(
+    unknown: int, expect: str, eligible: dict[str, Any], tmp_path: Path
+) -> None:
+    """`a or not a or b or c ...`: true whatever the facts are, which is found by trying all
+    2^n completions; beyond 4096 (n > 12) the criterion simply stays unknown."""
+    fields = YES_NO_FIELDS[:unknown]
+    parts = [f"{{field: {fields[0]}, op: eq, value: false}}"]
+    parts += [f"{{field: {name}, op: eq, value: true}}" for name in fields]
+    criteria = one_rule_criteria(
+        tmp_path, "IN1 inclusion Tautology: Any answer will do", "{any: [" + ", ".join(parts) + "]}"
+    )
+    for dotted in fields:
+        remove(eligible, dotted)
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    (outcome,) = screen_file(path, criteria, None, TODAY).outcomes
+    assert outcome.status == expect
