@@ -455,3 +455,16 @@ def test_a_near_miss_never_says_within_0_percent(
     eligible["labs"]["platelets"]["value"] = value
     step = explained(screen_record, eligible, "EX10", "recent", 1)
     assert step.notes and said in step.notes[0] and "within 0%" not in step.notes[0]
+
+
+def test_a_near_miss_of_an_observation_without_a_unit_field_names_the_rule_s_unit(
+    screen_record: ScreenRecord, eligible: dict[str, Any]
+) -> None:
+    """A blood pressure has no unit of its own: the threshold's (mmHg) is the one shown."""
+    merge(eligible, {"blood_pressure": {"systolic": 148}})
+    node = explained(screen_record, eligible, "EX6", "recent", 0)
+    assert node.truth is False
+    assert node.notes == [
+        "near miss: 148 mmHg is within 1.3% of the threshold 150 mmHg;"
+        " a retest or a corrected record may change the verdict"
+    ]
