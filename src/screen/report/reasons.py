@@ -307,6 +307,9 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
         shown += f" by {evidence.method}"
     when = f"on {evidence.date} ({days(evidence.days_before)})"
     target = evidence.compared_unit or node.unit or ""
+    if evidence.converted is None and not evidence.unit:  # never the rule's unit instead
+        bare = num(evidence.value) + (f" by {evidence.method}" if evidence.method else "")
+        return f"{label} {bare} {when}: unit not recorded"
     if evidence.converted is None:
         return f"{label} {shown} {when}: unit {unit} cannot be converted to {target}"
     if evidence.unit and evidence.compared_unit and evidence.unit != evidence.compared_unit:
