@@ -111,7 +111,7 @@ class Vocabulary:
         except KeyError:
             pass
         found = self._resolve(recorded)
-        if len(self._resolved) < 4096:
+        if len(self._resolved) < 4096:  # pragma: no mutate (a cache: its size changes no result)
             self._resolved[recorded] = found
         return found
 
@@ -167,7 +167,7 @@ class Vocabulary:
         code = self._codes.get(unit)
         if code is None:
             code = self.unit_by_alias.get(unit_key(unit), unit.strip())
-            if len(self._codes) < 4096:
+            if len(self._codes) < 4096:  # pragma: no mutate (a cache: its size changes no result)
                 self._codes[unit] = code
         return code
 
