@@ -1,5 +1,6 @@
 """Rule features another trial will use (tests/rules/*.yaml): each case a one-rule criteria
-file, so that a branch of the engine PRECIOUS never takes is still pinned."""
+file, so that a branch of the engine PRECIOUS never takes is still pinned. Optional `reason`:
+the whole reason (a rule without a label is named from its field path)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def test_rule_feature(case: dict[str, Any], eligible: dict[str, Any], tmp_path: 
     assert report.problems == [], [str(p) for p in report.problems]
     (outcome,) = report.outcomes
     assert outcome.status == case["expect"]
+    if "reason" in case:
+        assert report.to_dict()["results"][0]["reason"] == case["reason"]
 
 
 YES_NO_FIELDS = [

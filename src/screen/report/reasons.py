@@ -346,17 +346,20 @@ def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
             if node.factor is None
             else (f" {term.factor}" if term.factor is not None else " x ?")
         )
-        parts.append(f"{name}{num(term.amount)}{factor}")
+        amount = "?" if term.amount is None else num(term.amount)  # never "None"
+        parts.append(f"{name}{amount}{factor}")
     unit = _unit(node.unit or "")
     if evidence.high is None or evidence.low != evidence.high:
-        unknown = [
-            t.name or f"#{t.item + 1}" for t in counted if t.factor is None or t.counted is None
-        ]
-        note = (
-            f" (no factor for {', '.join(unknown)})"
-            if node.factor is not None
-            else " (some entries unrecognized)"
-        )
+        notes = []
+        no_factor = [t.name or f"#{t.item + 1}" for t in counted if t.factor is None]
+        if node.factor is not None and no_factor:
+            notes.append(f"no factor for {', '.join(no_factor)}")
+        unrecorded = [t.name or f"#{t.item + 1}" for t in counted if t.amount is None]
+        if unrecorded:
+            notes.append(f"{node.of} of {', '.join(unrecorded)} not recorded")
+        if any(t.counted is None for t in counted):
+            notes.append("some entries unrecognized")
+        note = f" ({'; '.join(notes)})" if notes else ""
         total = (
             f"at least {num(evidence.low)}"
             if evidence.high is None
@@ -432,6 +435,12 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
                 for t in evidence.terms
                 if t.factor is None
             ]
+        if isinstance(node, Sum):  # an amount not recorded is data to collect too
+            found += [
+                Need(f"{prefix}{path}[{t.item}].{node.of}", f"{prefix}{path}[{t.item}].{node.of}")
+                for t in evidence.terms
+                if t.amount is None and t.counted is not False
+            ]
         return found
     if isinstance(evidence, FieldValue):
         path = f"{prefix}{evidence.path}"
@@ -444,8 +453,8 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             return [Need(path, path)]
         names = ", ".join(repr(n) for n in evidence.unrecognized)
         return [Need(path, f"a recognized drug name instead of {names} in {path}")]
-    if isinstance(node, Window):
-        path = f"{prefix}{node.date}"
+    if isinstance(node, Window):  # "." is the item itself: recent_events.iv_antibiotics[0]
+        path = prefix.rstrip(".") if node.date == "." else f"{prefix}{node.date}"
         return [Need(path, path)]
     if isinstance(evidence, Observation):
         path = f"{prefix}{evidence.path}"
