@@ -163,7 +163,8 @@ def whichever_way(trace: Trace) -> str:
             stack.extend(reversed(step.children))
         else:
             (unknown if step.truth is None else known)[fact(step)] = None
-    return f"decided whichever way ({'; '.join(unknown)}): {'; '.join(known)}"
+    decided = f"decided whichever way ({'; '.join(unknown)})"
+    return f"{decided}: {'; '.join(known)}" if known else decided  # no dangling ": "
 
 
 def _item(parent: Trace, child: Trace) -> str:
