@@ -468,3 +468,147 @@ def test_a_near_miss_of_an_observation_without_a_unit_field_names_the_rule_s_uni
         "near miss: 148 mmHg is within 1.3% of the threshold 150 mmHg;"
         " a retest or a corrected record may change the verdict"
     ]
+
+
+CHRONIC_DEXAMETHASONE = {
+    "corticosteroids": [
+        {
+            "agent": "dexamethasone",
+            "daily_dose_mg": 2,
+            "route": "oral",
+            "start": "2026-08-01",
+            "ongoing": True,
+        }
+    ]
+}
+# (change to the eligible example, criterion, step kind, nth such step, its evidence)
+EVIDENCE = [
+    (
+        {"recent_events": {"major_surgery_or_trauma": ["2026-11-20"]}},
+        "EX14",
+        "window",
+        0,
+        {"path": ".", "date": "2026-11-20", "bound": "2026-10-23", "days_before": 0},
+    ),
+    (
+        CHRONIC_DEXAMETHASONE,
+        "EX20",
+        "window",
+        0,
+        {"path": "start", "date": "2026-08-01", "bound": "2026-08-20", "days_before": 111},
+    ),
+    (
+        {"labs": {"platelets": {"value": 9.5, "unit": "x10^4/uL"}}},
+        "EX10",
+        "recent",
+        1,
+        {
+            "path": "labs.platelets",
+            "window_start": "2026-10-23",
+            "value": 9.5,
+            "unit": "10*4/uL",
+            "converted": "95",
+            "compared_unit": "10*9/L",
+            "threshold": "100",
+            "date": "2026-11-12",
+            "days_before": 8,
+            "recorded": 1,
+            "latest_date": "2026-11-12",
+        },
+    ),
+    (
+        {"labs": {"platelets": {"date": "2026-09-30"}}},
+        "EX10",
+        "recent",
+        1,
+        {
+            "path": "labs.platelets",
+            "window_start": "2026-10-23",
+            "recorded": 1,
+            "latest_date": "2026-09-30",
+            "latest_days_before": 51,
+        },
+    ),
+    (
+        {"lvef": {"percent": 45, "method": "other", "date": "2026-11-15"}},
+        "IN6",
+        "recent",
+        0,
+        {
+            "path": "lvef",
+            "window_start": "2026-10-23",
+            "recorded": 1,
+            "latest_date": "2026-11-15",
+            "latest_days_before": 5,
+            "not_admitted": "other",
+        },
+    ),
+    (
+        {
+            "labs": {
+                "platelets": [
+                    {"value": 90, "unit": "10*9/L", "date": "2026-11-12"},
+                    {"value": 120, "unit": "10*9/L", "date": "2026-11-12"},
+                ]
+            }
+        },
+        "EX10",
+        "recent",
+        1,
+        {
+            "path": "labs.platelets",
+            "window_start": "2026-10-23",
+            "recorded": 2,
+            "latest_date": "2026-11-12",
+            "latest_days_before": 8,
+            "conflicting": [[90.0, "10*9/L"], [120.0, "10*9/L"]],
+            "conflict_date": "2026-11-12",
+        },
+    ),
+    ({}, "EX1", "count", 0, {"path": "prior_regimens", "low": 3, "high": 3}),
+    (
+        {},
+        "EX5",
+        "sum",
+        3,
+        {
+            "path": "anthracyclines",
+            "low": "200",
+            "high": "200",
+            "terms": [
+                {
+                    "item": 0,
+                    "name": "epirubicin",
+                    "amount": "400",
+                    "factor": "x 0.5",
+                    "counted": True,
+                }
+            ],
+        },
+    ),
+    ({}, "EX11", "drug", 0, {"path": "planned_chemotherapy", "names": ["eribulin"]}),
+    ({}, "IN5", "age", 0, {"years": 58, "birth_date": "1968-04-02"}),
+    (
+        {},
+        "EX2",
+        "exists",
+        0,
+        {"path": "toxicities", "count": 1, "names": ["peripheral sensory neuropathy"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("patch", "criterion", "kind", "nth", "evidence"), EVIDENCE)
+def test_the_evidence_explain_shows_for_each_kind_of_rule(
+    patch: dict[str, Any],
+    criterion: str,
+    kind: str,
+    nth: int,
+    evidence: dict[str, Any],
+    screen_record: ScreenRecord,
+    eligible: dict[str, Any],
+) -> None:
+    """`screen explain --format json` shows each node's evidence: the trace's values."""
+    assert (
+        explained(screen_record, merge(eligible, patch), criterion, kind, nth).evidence == evidence
+    )
