@@ -431,7 +431,9 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             found += [
                 Need(
                     f"{prefix}{path}[{t.item}].{node.factor.key}",
-                    f"a known {node.factor.table} factor for {t.name!r}",
+                    f"a known {node.factor.table} factor for {t.name!r}"
+                    if t.name
+                    else f"{prefix}{path}[{t.item}].{node.factor.key}",  # not recorded at all
                 )
                 for t in evidence.terms
                 if t.factor is None
