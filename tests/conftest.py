@@ -90,16 +90,23 @@ def screen_record(tmp_path: Path, criteria: Criteria):  # type: ignore[no-untype
     return run
 
 
-def one_rule_criteria(folder: Path, criterion: str, logic: str, extra: str = "") -> Criteria:
+def one_rule_criteria(
+    folder: Path,
+    criterion: str,
+    logic: str,
+    extra: str = "",
+    vocabulary: str = "{classes: [x], drugs: []}",
+) -> Criteria:
     """A criteria file of another trial with a single rule: the engine must need no change.
-    `criterion` is "IN1 inclusion Title: protocol text"; `logic` a YAML flow mapping;
-    `extra` more top-level YAML (its analytes, say)."""
+    `criterion` is "IN1 inclusion Title: protocol text"; `logic` a YAML flow mapping; `extra`
+    more top-level sections (analytes, equivalences) as YAML lines; `vocabulary` a flow
+    mapping."""
     head, text = criterion.split(": ", 1)
     cid, kind, title = head.split(" ", 2)
     path = folder / "other-trial.yaml"
     path.write_text(
         "criteria_set: {id: OTHER-1, title: Another trial, version: '1'}\n"
-        "vocabulary: {classes: [x], drugs: []}\n"
+        f"vocabulary: {vocabulary}\n"
         f"{extra}"
         "criteria:\n"
         f"  - id: {cid}\n    type: {kind}\n    title: {title}\n    text: {text}\n"

@@ -17,15 +17,19 @@ from tests.conftest import TODAY, merge, one_rule_criteria, remove, yaml_cases
 RULES = Path(__file__).parent / "rules"
 
 
+def _sections(case: dict[str, Any]) -> tuple[str, str]:
+    return case.get("extra", ""), case.get("vocabulary", "{classes: [x], drugs: []}")
+
+
 @pytest.mark.parametrize("case", yaml_cases(RULES))
 def test_rule_feature(case: dict[str, Any], eligible: dict[str, Any], tmp_path: Path) -> None:
     criterion = "IN1 inclusion Feature: " + case["name"]
     if "refused" in case:
         with pytest.raises(InputError) as refused:
-            one_rule_criteria(tmp_path, criterion, case["logic"], case.get("extra", ""))
+            one_rule_criteria(tmp_path, criterion, case["logic"], *_sections(case))
         assert case["refused"] in str(refused.value)
         return
-    criteria = one_rule_criteria(tmp_path, criterion, case["logic"], case.get("extra", ""))
+    criteria = one_rule_criteria(tmp_path, criterion, case["logic"], *_sections(case))
     record = merge(eligible, case.get("set", {}))
     for dotted in case.get("remove", []):
         remove(record, dotted)
