@@ -565,6 +565,20 @@ EVIDENCE = [
             "conflict_date": "2026-11-12",
         },
     ),
+    (
+        CHRONIC_DEXAMETHASONE,
+        "EX20",
+        "compare",
+        2,
+        {
+            "path": "daily_dose_mg",
+            "value": 2.0,
+            "factor": "/ 0.1875",
+            "scaled": "10.6667",
+            "factor_of": "dexamethasone",
+        },
+    ),
+    (CHRONIC_DEXAMETHASONE, "EX20", "compare", 0, {"path": "route", "value": "oral"}),
     ({}, "EX1", "count", 0, {"path": "prior_regimens", "low": 3, "high": 3}),
     (
         {},
