@@ -602,6 +602,7 @@ EVIDENCE = [
     ),
     ({}, "EX11", "drug", 0, {"path": "planned_chemotherapy", "names": ["eribulin"]}),
     ({}, "IN5", "age", 0, {"years": 58, "birth_date": "1968-04-02"}),
+    ({"age": 58}, "IN5", "age", 0, {"years": 58, "birth_date": "1968-04-02", "stated": 58}),
     (
         {},
         "EX2",
