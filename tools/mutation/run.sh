@@ -28,7 +28,10 @@ esac
 mkdir -p mutants
 for module in "$@"; do
   if $survivors; then
-    mapfile -t names < <("$MUTMUT" results 2>/dev/null | sed -n "s/^ *\(screen\.$module\.[^:]*\): survived$/\1/p")
+    # the survivors, less those listed as equivalent (they would only survive again)
+    mapfile -t names < <("$MUTMUT" results 2>/dev/null \
+      | sed -n "s/^ *\(screen\.$module\.[^:]*\): survived$/\1/p" \
+      | grep -vxF -f <(sed 's/#.*//; s/ *$//; /^$/d' tools/mutation/equivalent.txt))
     [ ${#names[@]} -gt 0 ] || { echo "$module: no survivors"; continue; }
   else
     names=("screen.$module.*")
