@@ -597,12 +597,13 @@ def _latest(node: Latest, scope: Any, context: Context) -> Trace:
     dated = [c for c in children if dates[c.item or 0] is not None]
     undated = [c for c in children if dates[c.item or 0] is None]
     truth = logic.all_of(c.truth for c in children)
-    # The latest is the dated ones, or some undated ones: false only if false either way.
+    # The latest is the dated ones, or some undated ones: false only if false either way
+    # (with no dated item, the latest is an undated one: false when every one is).
     if (
         undated
         and truth is False
         and (
-            not (dated and logic.all_of(c.truth for c in dated) is False)
+            (dated and logic.all_of(c.truth for c in dated) is not False)
             or any(c.truth is not False for c in undated)
         )
     ):
