@@ -488,14 +488,16 @@ EVIDENCE = [
         "EX14",
         "window",
         0,
-        {"path": ".", "date": "2026-11-20", "bound": "2026-10-23", "days_before": 0},
+        {"path": ".", "date": "2026-11-20", "bound": "2026-10-23", "days_before": 0}
+        | {"ongoing": False},
     ),
     (
         CHRONIC_DEXAMETHASONE,
         "EX20",
         "window",
         0,
-        {"path": "start", "date": "2026-08-01", "bound": "2026-08-20", "days_before": 111},
+        {"path": "start", "date": "2026-08-01", "bound": "2026-08-20", "days_before": 111}
+        | {"ongoing": False},
     ),
     (
         {"labs": {"platelets": {"value": 9.5, "unit": "x10^4/uL"}}},
@@ -505,6 +507,7 @@ EVIDENCE = [
         {
             "path": "labs.platelets",
             "window_start": "2026-10-23",
+            "uln_missing": False,
             "value": 9.5,
             "unit": "10*4/uL",
             "converted": "95",
@@ -524,6 +527,7 @@ EVIDENCE = [
         {
             "path": "labs.platelets",
             "window_start": "2026-10-23",
+            "uln_missing": False,
             "recorded": 1,
             "latest_date": "2026-09-30",
             "latest_days_before": 51,
@@ -537,6 +541,7 @@ EVIDENCE = [
         {
             "path": "lvef",
             "window_start": "2026-10-23",
+            "uln_missing": False,
             "recorded": 1,
             "latest_date": "2026-11-15",
             "latest_days_before": 5,
@@ -558,6 +563,7 @@ EVIDENCE = [
         {
             "path": "labs.platelets",
             "window_start": "2026-10-23",
+            "uln_missing": False,
             "recorded": 2,
             "latest_date": "2026-11-12",
             "latest_days_before": 8,

@@ -86,6 +86,7 @@ def test_an_eligible_patient_s_window_and_what_closes_it(
             }
         ],
         "blocking": [],
+        "assuming": None,
     }
 
 
@@ -136,13 +137,28 @@ def test_a_patient_never_eligible_names_each_blocker_and_its_stretch(
         {"id": "EX10", "status": "unknown", "since": "2026-12-11", "until": None},
         {"id": "EX14", "status": "fail", "since": None, "until": "2026-12-08"},
     ]
-    assert window["summary"].startswith(
-        "Never eligible within 90 days on this record: IN6 unknown from 2026-12-09 (Adequate"
-        " cardiac function); EX6 unknown from 2026-12-17"
+    assert window["summary"] == (
+        "Not eligible before 2026-12-09 (IN6: LVEF of 2026-11-10 expires; EX14: the 28-day"
+        " window after major surgery or trauma on 2026-11-10 closes); then it depends on the"
+        " data to collect (IN6); if they are normal and dated 2026-12-09, eligible from"
+        " 2026-12-09, until 2026-12-10 (EX10: neutrophils of 2026-11-12 expires; and 7 more)"
     )
-    assert window["summary"].endswith(
-        "EX14 fails until 2026-12-08 (Recent or planned major surgery or significant trauma)"
+    assuming = window["assuming"]
+    assert (assuming["pending"], assuming["eligible_from"], assuming["eligible_until"]) == (
+        ["IN6"],
+        "2026-12-09",
+        "2026-12-10",
     )
+    assert [(c["date"], c["id"], c["status"]) for c in assuming["opened_by"]] == [
+        ("2026-12-09", "IN6", "unknown"),
+        ("2026-12-09", "EX14", "pass"),
+    ]
+    assert len(assuming["closed_by"]) == 8 and assuming["closed_by"][0] == {
+        "date": "2026-12-11",
+        "id": "EX10",
+        "cause": "neutrophils of 2026-11-12 expires",
+        "status": "unknown",
+    }
 
 
 def test_what_to_collect_for_an_unknown_criterion(eligible: dict[str, Any], tmp_path: Path) -> None:
@@ -151,17 +167,17 @@ def test_what_to_collect_for_an_unknown_criterion(eligible: dict[str, Any], tmp_
     assert report["missing"] == ["EX10: labs.platelets dated 2026-10-23 or later"]
     assert report["todo"] == [
         {
-            "assessment": "labs",
-            "fields": ["platelets"],
-            "dated_on_or_after": "2026-10-23",
+            "task": "blood draw",
+            "items": ["platelets"],
             "criteria": ["EX10"],
+            "dated_from": "2026-10-23",
+            "dated_until": None,
             "details": [],
-            "text": "labs (platelets): dated on or after 2026-10-23, for EX10",
+            "text": "Blood draw: platelets; dated 2026-10-23 or later (settles EX10)",
         }
     ]
     assert report["eligibility"]["blocking"] == [
         {"id": "IN7", "status": "fail", "since": None, "until": None},
-        {"id": "EX10", "status": "unknown", "since": None, "until": None},
     ]
 
 

@@ -1,4 +1,4 @@
-"""Rule features another trial will use (tests/rules/*.yaml): each case a one-rule criteria
+"""Rule features another trial will use (tests/features/*.yaml): each case a one-rule criteria
 file, so that a branch of the engine PRECIOUS never takes is still pinned. Optional `reason`:
 the whole reason (a rule without a label is named from its field path)."""
 
@@ -14,7 +14,7 @@ from screen.errors import InputError
 from screen.screening import screen_file
 from tests.conftest import TODAY, merge, one_rule_criteria, remove, yaml_cases
 
-RULES = Path(__file__).parent / "rules"
+RULES = Path(__file__).parent / "features"
 
 
 def _sections(case: dict[str, Any]) -> tuple[str, str]:
