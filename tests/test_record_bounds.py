@@ -166,3 +166,24 @@ def test_a_course_with_an_end_date_and_no_ongoing_flag_is_not_ongoing(
     assert {o.criterion.id: o.status for o in ongoing.outcomes}["EX20"] == "fail"
     ended = screen_record(merge(eligible, {"corticosteroids": [course | {"end": "2026-11-19"}]}))
     assert {o.criterion.id: o.status for o in ended.outcomes}["EX20"] == "pass"
+
+
+def test_as_of_takes_the_record_s_date_bounds_on_both_sides(tmp_path: Any) -> None:
+    """--as-of 1900-01-01 and 2199-12-31 are screening dates; a day beyond either is a usage
+    error naming the bounds (every window and horizon must stay a valid date)."""
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+    from tests.conftest import EXAMPLES
+
+    for day, refused in (
+        ("1900-01-01", False),
+        ("1899-12-31", True),
+        ("2199-12-31", False),
+        ("2200-01-01", True),
+    ):
+        result = CliRunner().invoke(
+            app, ["check", str(EXAMPLES / "eligible.yaml"), "--as-of", day, "--format", "json"]
+        )
+        assert (result.exit_code == 2) is refused, (day, result.exit_code, result.output)
+        assert ("not plausible (expected 1900 to 2199)" in result.output) is refused, day

@@ -23,7 +23,7 @@ case "${1:-}" in
   --score) score; exit 0 ;;
   --survivors) survivors=true; shift ;;
 esac
-[ $# -gt 0 ] || set -- engine logic dates window vocabulary entries patient
+[ $# -gt 0 ] || set -- engine logic dates window vocabulary entries patient dictionary model
 
 mkdir -p mutants
 for module in "$@"; do
