@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the decision logic (mutmut 3), one module at a time: see README.md.
 #
-#   tools/mutation/run.sh engine logic dates       # the named modules, every mutant
-#   tools/mutation/run.sh --survivors engine       # only the mutants that survived last time
+#   tools/mutation/run.sh engine.evaluate engine.logic   # the named modules, every mutant
+#   tools/mutation/run.sh --survivors engine.evaluate    # only what survived last time
 #   tools/mutation/run.sh --score                  # the scores of the last runs, per module
 #
 # Environment: CHILDREN (parallel mutants, default 1), MUTMUT (default .venv/bin/mutmut),
@@ -23,14 +23,15 @@ case "${1:-}" in
   --score) score; exit 0 ;;
   --survivors) survivors=true; shift ;;
 esac
-[ $# -gt 0 ] || set -- engine logic dates window vocabulary entries patient dictionary model
+[ $# -gt 0 ] || set -- engine.evaluate engine.logic engine.dates engine.window rules.vocabulary \
+  engine.entries record.fields record.dictionary record.model fhir.mapping
 
 mkdir -p mutants
 for module in "$@"; do
   if $survivors; then
     # the survivors, less those listed as equivalent (they would only survive again)
     mapfile -t names < <("$MUTMUT" results 2>/dev/null \
-      | sed -n "s/^ *\(screen\.$module\.[^:]*\): survived$/\1/p" \
+      | sed -n "s/^ *\(screen\.${module//./\\.}\.x[^:]*\): survived$/\1/p" \
       | grep -vxF -f <(sed 's/#.*//; s/ *$//; /^$/d' tools/mutation/equivalent.txt))
     [ ${#names[@]} -gt 0 ] || { echo "$module: no survivors"; continue; }
   else

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-LINE = re.compile(r"^\s*(screen\.(\w+)\.\S+): (.+)$")
+LINE = re.compile(r"^\s*(screen\.([\w.]+?)\.x\S+): (.+)$")  # module: engine.evaluate
 EQUIVALENT = Path(__file__).with_name("equivalent.txt")
 KILLED = {"killed", "timeout"}
 SURVIVED = {"survived", "no tests"}
@@ -38,7 +38,7 @@ def main() -> None:
             status = "equivalent"
         counts[module][status] += 1
     print(
-        f"{'module':<12} {'killed':>7} {'survived':>9} {'equivalent':>11} {'unchecked':>10}"
+        f"{'module':<16} {'killed':>7} {'survived':>9} {'equivalent':>11} {'unchecked':>10}"
         f" {'score':>7}"
     )
     for module, by_status in sorted(counts.items()):
@@ -48,7 +48,7 @@ def main() -> None:
         other = sum(by_status.values()) - killed - survived - same
         tried = killed + survived
         score = f"{100 * killed / tried:.1f}%" if tried else "-"
-        print(f"{module:<12} {killed:>7} {survived:>9} {same:>11} {other:>10} {score:>7}")
+        print(f"{module:<16} {killed:>7} {survived:>9} {same:>11} {other:>10} {score:>7}")
 
 
 if __name__ == "__main__":
