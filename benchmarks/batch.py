@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from records import write_records
@@ -56,15 +57,15 @@ def write_bulk(folder: Path, patients: int) -> None:
     folder.mkdir(parents=True)
     entries = json.loads(FHIR_PATIENT.read_text())["entry"]
     template = json.dumps([entry["resource"] for entry in entries])
-    files = {
-        kind: (folder / f"{kind}.000.ndjson").open("w")
-        for kind in ("Patient", "Observation", "Condition")
-    }
+    files: dict[str, Any] = {}  # one NDJSON file per resource type, as an export has
     try:
         for number in range(patients):
             text = template.replace("urn:uuid:fhir-0001", "Patient/fhir-0001")
             for resource in json.loads(text.replace("fhir-0001", f"b{number:06d}")):
-                files[resource["resourceType"]].write(json.dumps(resource) + "\n")
+                kind = resource["resourceType"]
+                if kind not in files:
+                    files[kind] = (folder / f"{kind}.000.ndjson").open("w")
+                files[kind].write(json.dumps(resource) + "\n")
     finally:
         for handle in files.values():
             handle.close()

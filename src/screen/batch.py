@@ -265,10 +265,11 @@ def _flag_duplicates(
     results: Iterator[Screened], paths: Sequence[str | Path], job: Job
 ) -> Iterator[Screened]:
     """Results as they come; a file named twice, or a patient_id already met in another file,
-    is screened again here (rare) so that its reports carry a warning naming the other."""
+    is screened again here (rare) so that its reports carry a warning naming the other.
+    Only hashes and positions are kept, so memory stays flat over a large export."""
     per_file = len(job.trials.sets)
-    first_file: dict[str, str] = {}  # patient_id -> the file it was first met in
-    sources: set[str] = set()
+    first_file: dict[int, int] = {}  # hash of a patient_id -> the position of its first file
+    sources: set[int] = set()  # hashes of the files' names
     group: list[Screened] = []
     index = 0
     for screened in results:
@@ -276,16 +277,18 @@ def _flag_duplicates(
         if len(group) < per_file:
             continue
         head = group[0]
+        source, patient = hash(head.source), hash(head.patient_id)
         message = None
-        if head.source in sources:
+        if source in sources:
             message = "this file is given twice in the batch; it is screened twice"
-        elif head.patient_id is not None and head.patient_id in first_file:
-            message = f"patient_id {head.patient_id!r} is also in {first_file[head.patient_id]}"
+        elif head.patient_id is not None and patient in first_file:
+            other = display_name(paths[first_file[patient]])
+            message = f"patient_id {head.patient_id!r} is also in {other}"
         if message is not None:
             group = _warned(job, Path(paths[index]), message)
-        sources.add(head.source)
+        sources.add(source)
         if head.patient_id is not None:
-            first_file.setdefault(head.patient_id, head.source)
+            first_file.setdefault(patient, index)
         yield from group
         group = []
         index += 1

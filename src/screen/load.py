@@ -105,7 +105,7 @@ def validate_patient(
         problems = problems_from(exc, data, locator, source, criteria.record)
         written = data.get("screening_date")
         screening = as_of or (written if type(written) is datetime.date else None) or today
-        raw = [*_raw_late_dates(data, screening), *_raw_bad_units(data, criteria)]
+        raw = [*_late_dates(data, screening), *_bad_units(data, criteria)]
         seen = {(p.line, p.field) for p in problems}
         extra = [p for p in problems_at(raw, locator, source) if (p.line, p.field) not in seen]
         raise InputError(sorted(problems + extra, key=lambda p: p.line or 0)) from None
@@ -121,68 +121,71 @@ def validate_patient(
 
 
 def _late_dates(
-    record: BaseModel, screening: datetime.date, loc: tuple[str | int, ...] = ()
+    value: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every date after the screening date: no record may speak of the future."""
-    for name, value in record.__dict__.items():
-        if isinstance(value, datetime.date):
-            if value > screening and (loc or name != "screening_date"):
-                yield (*loc, name), f"date {value} is after the screening date {screening}"
-        elif isinstance(value, BaseModel):
-            yield from _late_dates(value, screening, (*loc, name))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    yield from _late_dates(item, screening, (*loc, name, index))
-                elif isinstance(item, datetime.date) and item > screening:
-                    yield (
-                        (*loc, name, index),
-                        f"date {item} is after the screening date {screening}",
-                    )
+    """Every date after the screening date: no record may speak of the future. `value` is
+    the validated record, or the data as read when validation failed (all problems at once)."""
+    if isinstance(value, BaseModel):
+        value = value.__dict__
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is not None and (loc or key != "screening_date"):
+                yield from _late_dates(item, screening, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _late_dates(item, screening, (*loc, index))
+    elif type(value) is datetime.date and value > screening and loc:
+        yield loc, f"date {value} is after the screening date {screening}"
 
 
-def _bad_units(
-    patient: BaseModel, criteria: Criteria
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """A unit the dictionary does not accept for that quantity is invalid input."""
+def _bad_units(record: Any, criteria: Criteria) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """A unit the dictionary does not accept for that quantity is invalid input. `record` is
+    the validated model, or the data as read when validation failed (all problems at once)."""
     vocabulary = criteria.vocabulary
-    for spec in criteria.catalog.dictionary.quantities():
-        if not _top_level_group(spec, criteria):
-            continue
-        results = _value_at(patient, spec.path)
+    for steps, analyte, accepted in _quantities(criteria):
+        results = _value_at(record, steps)
         if results is None:
-            continue
-        accepted = vocabulary.accepted_units(spec.name)
-        if accepted is None:
             continue
         series = results if isinstance(results, list) else [results]
         for index, result in enumerate(series):
-            if result.unit is None:
+            unit = result.get("unit") if isinstance(result, dict) else getattr(result, "unit", None)
+            if not isinstance(unit, str) or vocabulary.ucum(unit) in accepted:
                 continue
-            code = vocabulary.ucum(result.unit)
-            if code not in accepted:
-                steps: tuple[str | int, ...] = tuple(spec.path.split("."))
-                loc = (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
-                yield (
-                    loc,
-                    f"unit {yamlio.clip(result.unit)} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
-                )
+            loc: tuple[str | int, ...] = (
+                (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
+            )
+            yield (
+                loc,
+                f"unit {yamlio.clip(unit)} is not a unit of {analyte} (accepted: {', '.join(accepted)})",
+            )
 
 
-def _top_level_group(spec: Any, criteria: Criteria) -> bool:
-    """Quantities inside list entries are checked with their entries (not yet: none exist)."""
+_QUANTITIES: dict[int, tuple[Criteria, list[tuple[tuple[str, ...], str, list[str]]]]] = {}
+
+
+def _quantities(criteria: Criteria) -> list[tuple[tuple[str, ...], str, list[str]]]:
+    """The quantities a record's units are checked for, worked out once per criteria set:
+    their path, analyte and accepted units (quantities inside list entries: none exist)."""
+    known = _QUANTITIES.get(id(criteria))
+    if known is not None and known[0] is criteria:
+        return known[1]
     fields = criteria.catalog.dictionary.fields
-    parent = spec.parent
-    while parent:
-        if fields[parent].type == "list":
-            return False
-        parent = parent.rsplit(".", 1)[0] if "." in parent else ""
-    return True
+    found = []
+    for spec in criteria.catalog.dictionary.quantities():
+        parent, in_list = spec.parent, False
+        while parent:
+            in_list = in_list or fields[parent].type == "list"
+            parent = parent.rsplit(".", 1)[0] if "." in parent else ""
+        accepted = criteria.vocabulary.accepted_units(spec.name)
+        if not in_list and accepted is not None:
+            found.append((tuple(spec.path.split(".")), spec.name, accepted))
+    _QUANTITIES[id(criteria)] = (criteria, found)
+    return found
 
 
-def _value_at(record: Any, path: str) -> Any:
-    for step in path.split("."):
-        record = getattr(record, step, None)
+def _value_at(record: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        record = record.get(step) if isinstance(record, dict) else getattr(record, step, None)
         if record is None:
             return None
     return record
@@ -400,45 +403,3 @@ def _step(annotation: Any, step: Any) -> Any:
 @functools.cache
 def _hints(model: type[BaseModel]) -> dict[str, Any]:
     return typing.get_type_hints(model, include_extras=True)
-
-
-def _raw_late_dates(
-    value: Any, screening: datetime.date, loc: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """The late-date check on data that did not validate: every YAML date after screening."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if loc or key != "screening_date":
-                yield from _raw_late_dates(item, screening, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _raw_late_dates(item, screening, (*loc, index))
-    elif type(value) is datetime.date and value > screening and loc:
-        yield loc, f"date {value} is after the screening date {screening}"
-
-
-def _raw_bad_units(
-    data: dict[str, Any], criteria: Criteria
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """The unit check on data that did not validate: each unit written as a name."""
-    vocabulary = criteria.vocabulary
-    for spec in criteria.catalog.dictionary.quantities():
-        if not _top_level_group(spec, criteria):
-            continue
-        results: Any = data
-        for step in spec.path.split("."):
-            results = results.get(step) if isinstance(results, dict) else None
-        accepted = vocabulary.accepted_units(spec.name) if results is not None else None
-        if accepted is None:
-            continue
-        series = results if isinstance(results, list) else [results]
-        for index, result in enumerate(series):
-            unit = result.get("unit") if isinstance(result, dict) else None
-            if not isinstance(unit, str) or vocabulary.ucum(unit) in accepted:
-                continue
-            steps: tuple[str | int, ...] = tuple(spec.path.split("."))
-            where = (*steps, index, "unit") if isinstance(results, list) else (*steps, "unit")
-            yield (
-                where,
-                f"unit {yamlio.clip(unit)} is not a unit of {spec.name} (accepted: {', '.join(accepted)})",
-            )

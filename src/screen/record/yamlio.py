@@ -25,6 +25,20 @@ CRITERIA_EXPANDED = 20_000  # the PRECIOUS file holds about 2,300
 SHOWN_CHARS = 60  # of an input echoed in a message
 
 
+def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:
+    """At most `limit` bytes; the size the file gave is read at once (no buffer of the
+    limit's size for a small record), and a file that grew meanwhile is read on."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(descriptor, min(limit - size, max(expected - size, 65536)))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The file's text, refusing oversized, non-UTF-8 and empty files without a traceback.
 
@@ -56,8 +70,7 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
                 ]
             )
         os.set_blocking(descriptor, True)
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_up_to(descriptor, max_bytes + 1, info.st_size + 1)
     except OSError as exc:
         raise InputError([Problem(f"cannot read file: {exc.strerror or exc}", source)]) from None
     finally:
