@@ -266,10 +266,9 @@ def _flag_duplicates(
 ) -> Iterator[Screened]:
     """Results as they come; a file named twice, or a patient_id already met in another file,
     is screened again here (rare) so that its reports carry a warning naming the other.
-    Only hashes and positions are kept, so memory stays flat over a large export."""
+    Only a hash and a position per file are kept, so memory stays flat over a large export."""
     per_file = len(job.trials.sets)
-    first_file: dict[int, int] = {}  # hash of a patient_id -> the position of its first file
-    sources: set[int] = set()  # hashes of the files' names
+    first: dict[int, int] = {}  # hash of a patient_id (else of the file) -> its first position
     group: list[Screened] = []
     index = 0
     for screened in results:
@@ -277,18 +276,16 @@ def _flag_duplicates(
         if len(group) < per_file:
             continue
         head = group[0]
-        source, patient = hash(head.source), hash(head.patient_id)
-        message = None
-        if source in sources:
-            message = "this file is given twice in the batch; it is screened twice"
-        elif head.patient_id is not None and patient in first_file:
-            other = display_name(paths[first_file[patient]])
-            message = f"patient_id {head.patient_id!r} is also in {other}"
-        if message is not None:
+        key = hash(("id", head.patient_id) if head.patient_id is not None else head.source)
+        earlier = first.setdefault(key, index)
+        if earlier != index:
+            if str(paths[earlier]) == str(paths[index]):
+                message = "this file is given twice in the batch; it is screened twice"
+            else:
+                message = (
+                    f"patient_id {head.patient_id!r} is also in {display_name(paths[earlier])}"
+                )
             group = _warned(job, Path(paths[index]), message)
-        sources.add(source)
-        if head.patient_id is not None:
-            first_file.setdefault(patient, index)
         yield from group
         group = []
         index += 1
