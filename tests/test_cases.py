@@ -49,6 +49,9 @@ def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any
             "reason"
         ]
         assert fragment in reason
+    wanted = case.get("missing_contains")
+    if wanted is not None:
+        assert any(wanted in need for need in report.missing), report.missing
     warning = case.get("warning_contains")
     if warning is not None:
         assert any(warning in w.message for w in report.warnings), report.warnings

@@ -258,3 +258,30 @@ def test_the_readmes_error_example_is_the_real_output(
     assert [line.rstrip() for line in result.stdout.splitlines() if line.strip()] == [
         line for line in block.splitlines() if line.strip()
     ]
+
+
+def test_output_naming_a_dictionary_or_vocabulary_of_the_criteria_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The criteria's own files are inputs too: the report must never overwrite them."""
+    (tmp_path / "trial.dictionary.yaml").write_text(
+        'dictionary: {id: t, title: t, version: "1"}\nfields:\n'
+        "  - {path: qtc, type: number, description: QTc}\n"
+    )
+    criteria = tmp_path / "trial.yaml"
+    criteria.write_text(
+        "criteria_set: {id: T, title: T, version: '1'}\n"
+        "uses: {dictionaries: [core, trial.dictionary.yaml]}\n"
+        "criteria:\n  - {id: EX1, type: exclusion, title: t, text: t, logic: {field: qtc, op: gt, value: 470}}\n"
+    )
+    before = (tmp_path / "trial.dictionary.yaml").read_text()
+    code, _, err = run(
+        "check",
+        str(EXAMPLES / "eligible.yaml"),
+        "--criteria",
+        str(criteria),
+        "--output",
+        str(tmp_path / "trial.dictionary.yaml"),
+    )
+    assert code == 2 and "would be overwritten" in err
+    assert (tmp_path / "trial.dictionary.yaml").read_text() == before

@@ -332,6 +332,12 @@ def _refuse_inputs_as_output(output: Path | None, inputs: list[str]) -> None:
             raise typer.Exit(EXIT_USAGE)
 
 
+def _files_read(trials: Trials) -> list[str]:
+    """The criteria files and the dictionaries and vocabularies they use (the bundled set's
+    too): an --output over any of them would destroy it."""
+    return [name for c in trials.sets for name in (c.source, *c.catalog.files)]
+
+
 WorkersOption = Annotated[
     Optional[int],  # noqa: UP045
     typer.Option(
@@ -383,6 +389,7 @@ def check(
     files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
     _refuse_inputs_as_output(output, [*files, *(str(c) for c in criteria or [])])
     trials = _trials(criteria)
+    _refuse_inputs_as_output(output, _files_read(trials))
     loaded = trials.sets[0]
     if not files:
         typer.echo("error: no *.yaml or *.yml patient files found in the paths given", err=True)
@@ -667,6 +674,7 @@ def explain(
     max_bytes = _parse_size(max_file_size)
     _refuse_inputs_as_output(output, [str(file), *(str(c) for c in criteria or [])])
     trials = _trials(criteria)
+    _refuse_inputs_as_output(output, _files_read(trials))
     loaded = trials.sets[0]
     known = {c.id.upper() for each in trials.sets for c in each.rules.criteria}
     wanted = [r.upper() for r in rule or []]

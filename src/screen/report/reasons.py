@@ -438,6 +438,14 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
                 for t in evidence.terms
                 if t.factor is None
             ]
+        if isinstance(node, Latest):  # an undated item might be the latest: its date settles it
+            found += [
+                Need(f"{prefix}{path}[{c.item}].{node.by}", f"{prefix}{path}[{c.item}].{node.by}")
+                for c in trace.children
+                if c.item is not None
+                and c.item < len(evidence._items)
+                and getattr(evidence._items[c.item], node.by, None) is None
+            ]
         if isinstance(node, Sum):  # an amount not recorded is data to collect too
             found += [
                 Need(f"{prefix}{path}[{t.item}].{node.of}", f"{prefix}{path}[{t.item}].{node.of}")
