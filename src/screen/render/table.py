@@ -181,6 +181,8 @@ def attrition_view(attrition: Attrition) -> RenderableType:
     if quiet:
         table.caption = (
             f"The other {quiet} criteria: no patient failed them or was unknown on them."
+            if quiet > 1
+            else "The other criterion: no patient failed it or was unknown on it."
         )
     return table
 
