@@ -472,26 +472,15 @@ def _reading(
     value = getattr(observation, node.of)
     threshold = decimal(node.value)
     recorded_value = Decimal(str(value))
-    converted: Decimal | None = recorded_value
-    unit = _attribute(observation, "unit")
+    analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
+    converted, unit = _in_unit(recorded_value, observation, node.unit, analyte, context)
     compared_unit = node.unit
-    if unit is None and "unit" in getattr(observation, "__dict__", ()):
-        converted = None  # a result without its unit cannot be compared
-    elif unit is not None:
+    if unit is not None:
         vocabulary = context.vocabulary
-        code = vocabulary.ucum(unit)
-        stated = None
+        compared_unit = vocabulary.ucum(node.unit or "")
         for stated_unit, stated_value in node.stated_in.items():  # usually none
-            if vocabulary.ucum(stated_unit) == code:
-                stated = stated_value
-        if stated is not None:
-            threshold, compared_unit = decimal(stated), code
-        else:
-            target = vocabulary.ucum(node.unit or "")
-            analyte = node.analyte or node.recent.rsplit(".", 1)[-1]
-            converted = vocabulary.convert(analyte, recorded_value, code, target)
-            compared_unit = target
-        unit = code
+            if vocabulary.ucum(stated_unit) == unit:  # compared in the unit it was stated in
+                threshold, converted, compared_unit = decimal(stated_value), recorded_value, unit
     evidence = Observation(
         node.recent,
         start,
