@@ -7,6 +7,7 @@ way the coordinator is told, once per name, where it stands in the file.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,13 +25,13 @@ def unrecognized_names(outcomes: Sequence[Outcome]) -> dict[str, list[str]]:
 
 def path_of(data: Any, wanted: str) -> tuple[str | int, ...] | None:
     """Where a text value first stands in the record as read (keys and list indices)."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
-    while stack:
-        path, value = stack.pop(0)
+    queue: deque[tuple[tuple[str | int, ...], Any]] = deque([((), data)])
+    while queue:
+        path, value = queue.popleft()
         if value == wanted and isinstance(value, str):
             return path
         if isinstance(value, dict):
-            stack.extend(((*path, k), v) for k, v in value.items())
+            queue.extend(((*path, k), v) for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in enumerate(value))
+            queue.extend(((*path, i), v) for i, v in enumerate(value))
     return None
