@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ from hypothesis import settings
 from screen.load import Criteria, load_criteria
 from screen.report.report import Report
 from screen.screening import screen_file
+
+# The checked-criteria cache of the tests' runs (in-process and CLI subprocesses) lives in
+# a folder of their own, never in the user's cache; tests of the cache set their own.
+os.environ["SCREEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="screen-test-cache-")
+os.environ.pop("SCREEN_NO_CACHE", None)
 
 # The mutation run (tools/mutation/run.sh) wants the same examples for every mutant.
 settings.register_profile("mutation", derandomize=True, database=None)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import datetime
 import gc
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from screen.engine.window import DEFAULT_HORIZON_DAYS
 from screen.errors import Problem
@@ -30,6 +28,9 @@ from screen.report.report import Report
 from screen.screening import stamp
 from screen.signals import release_in_child, signals_held
 from screen.trials import Trials, screen_trials
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a pool is started
+    from multiprocessing.pool import AsyncResult, Pool
 
 Renderer = Callable[[Report], str]
 
@@ -153,6 +154,8 @@ class Batch:
         return self
 
     def _start(self) -> None:
+        import multiprocessing
+
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with signals_held():  # none lost inside fork's callbacks

@@ -207,12 +207,12 @@ def _root(
     """Screen patients against the PRECIOUS (JBCRG-M05, NCT02514681) eligibility criteria."""
 
 
-def _load_criteria(path: Path | None) -> Criteria:
+def _load_criteria(path: Path | None, *, cache: bool = True) -> Criteria:
     from screen.errors import InputError
     from screen.load import load_criteria
 
     try:
-        return load_criteria(path)
+        return load_criteria(path, cache=cache)
     except InputError as exc:
         _problems(exc.problems)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
@@ -377,9 +377,9 @@ def check(
 
     screening_date = _parse_date(as_of)
     max_bytes = _parse_size(max_file_size)
-    from screen.fhir.read import is_fhir
+    from screen.fhir.bundle import is_bulk_folder, is_bundle  # not the mapping: YAML is usual
 
-    if any(is_fhir(p) for p in paths):  # FHIR Bundles / bulk export folders
+    if any(is_bundle(p) or is_bulk_folder(p) for p in paths):  # FHIR Bundles, bulk folders
         _refuse_inputs_as_output(output, [*map(str, paths), *(str(c) for c in criteria or [])])
         raise typer.Exit(
             _check_fhir(
@@ -907,7 +907,7 @@ def list_criteria(
     from screen.render.safe import shown
 
     if check_file is not None:
-        checked = _load_criteria(check_file)
+        checked = _load_criteria(check_file, cache=False)  # --check: always checked anew
         rules = checked.rules
         kinds = [c.type for c in rules.criteria]
         summary = (

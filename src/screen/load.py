@@ -49,14 +49,23 @@ def bundled_criteria_path() -> Path:
     return bundled_path(BUNDLED_NAME)
 
 
-def load_criteria(path: Path | None = None) -> Criteria:
+def load_criteria(path: Path | None = None, *, cache: bool = True) -> Criteria:
     """Read, validate and statically check a criteria file and what it uses; InputError
-    lists every problem."""
+    lists every problem. A check made by an earlier run of the same program on the same
+    files is reused (screen.checked_cache); `cache=False` always checks anew."""
+    from screen import checked_cache
     from screen.rules.check import check_criteria
 
     path = path or bundled_criteria_path()
     source = display_name(path)
     text = yamlio.read_text(path)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    kept = checked_cache.read(path, digest) if cache else None
+    if kept is not None:
+        rules, catalog, vocabulary = kept
+        return Criteria(
+            rules, vocabulary, source, digest, catalog, record_model(catalog.dictionary)
+        )
     rules = read_model(text, source, CriteriaSet)
     catalog = catalog_of(rules, path)
     record = record_model(catalog.dictionary)
@@ -64,7 +73,8 @@ def load_criteria(path: Path | None = None) -> Criteria:
     findings = check_criteria(rules, catalog, vocabulary, record)
     if findings:
         raise InputError(problems_at(findings, yamlio.Locator(text), source))
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if cache:
+        checked_cache.write(path, digest, (rules, catalog, vocabulary))
     return Criteria(rules, vocabulary, source, digest, catalog, record)
 
 

@@ -70,7 +70,7 @@ from screen.rules.language import (
 )
 from screen.rules.vocabulary import Vocabulary
 
-_UNSCALED = Conversion(multiply=Decimal(1))
+_UNSCALED = Conversion.model_construct(multiply=Decimal(1))  # valid; built without validating
 YES_NO: tuple[bool, ...] = (True, False)
 MAX_COMPLETIONS = 4096  # beyond this many completions a criterion simply stays unknown
 

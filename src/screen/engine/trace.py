@@ -15,9 +15,11 @@ from typing import Any, Literal
 from screen.engine.logic import Truth
 
 Status = Literal["pass", "fail", "unknown"]
+# The classes below generate no __repr__ or __eq__ (nothing compares or prints a trace
+# node): each generated method costs start-up time, and a one-file check pays it every run.
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class FieldValue:
     """A recorded value (None: not recorded), maybe scaled by an equivalence factor."""
 
@@ -28,7 +30,7 @@ class FieldValue:
     factor_of: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class DrugMatch:
     path: str
     names: tuple[str, ...]
@@ -37,7 +39,7 @@ class DrugMatch:
     suggestions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class DateCheck:
     path: str
     date: datetime.date | None
@@ -46,7 +48,7 @@ class DateCheck:
     ongoing: bool = False  # the date was null and `open_is_now` read it as the screening date
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Observation:
     """The observation a `recent` node used, or why none was admissible."""
 
@@ -70,7 +72,7 @@ class Observation:
     uln_missing: bool = False  # `times: uln`, but the reading has no upper limit recorded
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Items:
     """The list a quantifier ran over (None: the list was not recorded). Its items' names
     are worked out only when a reason or an explanation asks for them."""
@@ -95,14 +97,14 @@ class Items:
         return tuple(names)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Tally:
     path: str
     low: int | None
     high: int | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Term:
     item: int
     name: str
@@ -111,7 +113,7 @@ class Term:
     counted: Truth
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Total:
     path: str
     low: Decimal | None
@@ -119,14 +121,14 @@ class Total:
     terms: tuple[Term, ...]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class AgeFound:
     years: int | None
     birth_date: datetime.date | None
     stated: int | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class IntervalFound:
     """The two dates of an `interval` node (None: not recorded), whether each was null and
     read as the screening date, and the earliest `from` that keeps `to` within the period."""
@@ -140,7 +142,7 @@ class IntervalFound:
     bound: datetime.date | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Input:
     """One input of a computed value: what it is, its value (None: unknown) and where it
     came from (a reading's date, "born 1968-04-02"); `expires`: the date a windowed
@@ -156,7 +158,7 @@ class Input:
     date: datetime.date | None = None  # the reading's date, for a windowed reading
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Computed:
     """An `expr` node's value: its inputs, the formula with them written in, the result."""
 
@@ -166,7 +168,7 @@ class Computed:
     problem: str = ""  # why the value is unknown besides a missing input (division by zero)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Mean:
     """The readings a `mean_of_latest` node averaged (value, unit, converted, date), or why
     it could not: fewer admissible readings than needed, or a reading not convertible."""
@@ -181,7 +183,7 @@ class Mean:
     problem: str = ""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Trace:
     """One evaluated node: its truth, its evidence, its children (item: list index).
     `settled`: unknown by Kleene alone, decided because every completion of the record's
@@ -195,7 +197,7 @@ class Trace:
     settled: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False, eq=False)
 class Outcome:
     """A criterion's status and the trace behind it."""
 

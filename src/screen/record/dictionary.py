@@ -38,7 +38,8 @@ CONTAINERS = ("group", "list")
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first use: a run whose criteria come checked from the cache never validates one
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RequiredWhen(_Spec):

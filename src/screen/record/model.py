@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from screen.record.dictionary import Dictionary, FieldSpec
 from screen.record.fields import Date, Name, Record, choice_from_number
@@ -23,7 +23,7 @@ def record_model(dictionary: Dictionary) -> type[BaseModel]:
     """The pydantic model of a record under these dictionaries (built once per set)."""
     model = _MODELS.get(dictionary.key)
     if model is None:
-        model = _MODELS[dictionary.key] = _Builder(dictionary).group("", "Patient")
+        model = _MODELS[dictionary.key] = _Builder(dictionary).group("", "Patient", Record)
     return model
 
 
@@ -41,7 +41,7 @@ class _Builder:
         self.names.add(name)
         return name
 
-    def group(self, path: str, name: str) -> type[BaseModel]:
+    def group(self, path: str, name: str, base: type[BaseModel] | None = None) -> type[BaseModel]:
         fields: dict[str, Any] = {}
         validators: dict[str, Any] = {}
         owner = self.dictionary.fields.get(path)
@@ -59,7 +59,7 @@ class _Builder:
             validators["_required_when"] = _required_when(owner)
         model: type[BaseModel] = create_model(
             name,
-            __base__=Record,
+            __base__=base or _Part,
             __doc__=owner.description if owner is not None else "One patient's screening record.",
             __validators__=validators,
             **fields,
@@ -100,6 +100,10 @@ class _Builder:
             item = _quantity(spec.reference_range)
             return item | list[item] if spec.series else item  # type: ignore[valid-type]
         raise AssertionError(f"unreachable: field type {kind}")
+
+
+class _Part(Record):
+    model_config = ConfigDict(defer_build=True)
 
 
 _QUANTITIES: dict[bool, type[BaseModel]] = {}

@@ -1,0 +1,210 @@
+"""The checked-criteria cache: used only when nothing it was made from has changed, and
+never trusted when it is corrupt, stale, foreign or not ours (issue 15, start-up)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from screen import checked_cache
+from screen.cli import app
+from screen.errors import InputError
+from screen.load import bundled_criteria_path, load_criteria
+
+ROOT = Path(__file__).resolve().parents[1]
+ELIGIBLE = ROOT / "examples" / "patients" / "eligible.yaml"
+runner = CliRunner()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SCREEN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("SCREEN_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def own_set(tmp_path: Path) -> Path:
+    """The PRECIOUS set with its dictionary beside it (not the bundled one), to change."""
+    folder = tmp_path / "trial"
+    folder.mkdir()
+    shutil.copy(ROOT / "criteria" / "dictionaries" / "core.yaml", folder / "core.yaml")
+    text = bundled_criteria_path().read_text(encoding="utf-8")
+    assert "dictionaries: [core]" in text
+    (folder / "precious.yaml").write_text(
+        text.replace("dictionaries: [core]", "dictionaries: [./core.yaml]"), encoding="utf-8"
+    )
+    return folder / "precious.yaml"
+
+
+def _files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("criteria-*.pickle"))
+
+
+def _screened(*extra: str) -> dict[str, object]:
+    result = runner.invoke(app, ["check", str(ELIGIBLE), "--format", "json", *extra])
+    assert result.exit_code == 0, result.output
+    report: dict[str, object] = json.loads(result.stdout)
+    return report
+
+
+def _no_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the criteria file's rules would fail from now on: only the cache can serve."""
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the criteria were read again")
+
+    monkeypatch.setattr("screen.load.read_model", refused)
+
+
+def test_a_second_run_is_served_from_the_cache_and_screens_the_same(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _screened()
+    assert len(_files(cache)) == 1
+    _no_reading(monkeypatch)
+    assert _screened() == first
+
+
+def test_the_cache_changes_no_result(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = _screened()
+    warm = _screened()
+    monkeypatch.setenv("SCREEN_NO_CACHE", "1")
+    assert cold == warm == _screened()
+
+
+def test_turned_off_it_writes_nothing_and_reads_nothing(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCREEN_NO_CACHE", "1")
+    load_criteria()
+    assert not cache.exists()
+    monkeypatch.delenv("SCREEN_NO_CACHE")
+    load_criteria()
+    monkeypatch.setenv("SCREEN_NO_CACHE", "1")
+    _no_reading(monkeypatch)
+    with pytest.raises(AssertionError, match="read again"):
+        load_criteria()
+
+
+def test_a_corrupt_cache_file_is_ignored_and_replaced(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _screened()
+    (kept,) = _files(cache)
+    for damage in (b"", b"not a pickle", kept.read_bytes()[:-40], pickle.dumps({"key": 1})):
+        kept.write_bytes(damage)
+        assert _screened() == expected
+        assert kept.read_bytes() != damage  # rewritten whole
+    _no_reading(monkeypatch)
+    assert _screened() == expected
+
+
+def test_a_changed_dictionary_makes_the_cache_stale(cache: Path, own_set: Path) -> None:
+    load_criteria(own_set)
+    dictionary = own_set.parent / "core.yaml"
+    dictionary.write_text(dictionary.read_text(encoding="utf-8") + "\nnot: [valid\n")
+    with pytest.raises(InputError) as raised:
+        load_criteria(own_set)
+    assert any("core.yaml" in problem.file for problem in raised.value.problems)
+
+
+def test_a_changed_criteria_file_is_checked_anew(cache: Path, own_set: Path) -> None:
+    load_criteria(own_set)
+    text = own_set.read_text(encoding="utf-8")
+    own_set.write_text(text.replace("type: inclusion", "type: inclusive", 1), encoding="utf-8")
+    with pytest.raises(InputError):
+        load_criteria(own_set)
+
+
+def test_a_cache_made_by_another_version_is_not_used(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_criteria()
+    monkeypatch.setattr("screen.__version__", "0.0.0-other")
+    _no_reading(monkeypatch)
+    with pytest.raises(AssertionError, match="read again"):
+        load_criteria()
+
+
+class _Planted:
+    """A pickle that would run a command when loaded by an unrestricted unpickler."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_pickle_runs_no_code(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _screened()
+    (kept,) = _files(cache)
+    marker = tmp_path / "ran"
+    kept.write_bytes(pickle.dumps(_Planted(marker)))
+    assert _screened() == expected
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_file_others_can_write_is_not_trusted(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_criteria()
+    (kept,) = _files(cache)
+    kept.chmod(0o666)
+    _no_reading(monkeypatch)
+    with pytest.raises(AssertionError, match="read again"):
+        load_criteria()
+
+
+def test_an_unwritable_cache_folder_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("SCREEN_CACHE_DIR", str(blocked / "cache"))
+    assert load_criteria().rules.criteria_set.id == load_criteria().rules.criteria_set.id
+
+
+def test_criteria_check_always_checks_anew(
+    cache: Path, own_set: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_criteria(own_set)
+    _no_reading(monkeypatch)
+    result = runner.invoke(app, ["criteria", "--check", str(own_set)])
+    assert result.exit_code != 0  # read_model refused: --check did not take the cache
+
+
+def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCREEN_CACHE_DIR", "/somewhere/else")
+    monkeypatch.delenv("SCREEN_NO_CACHE", raising=False)
+    assert checked_cache.cache_dir() == Path("/somewhere/else")
+    monkeypatch.setenv("SCREEN_CACHE_DIR", "")
+    assert checked_cache.cache_dir() is None
+    monkeypatch.delenv("SCREEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    if os.name == "posix" and os.uname().sysname != "Darwin":
+        assert checked_cache.cache_dir() == Path("/xdg/screen")
+
+
+def test_only_the_newest_checks_are_kept(
+    cache: Path, own_set: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checked_cache, "KEPT", 2)
+    text = own_set.read_text(encoding="utf-8")
+    for edit in range(4):  # four versions of the set: four checks made, two kept
+        own_set.write_text(text + f"\n# edit {edit}\n", encoding="utf-8")
+        load_criteria(own_set)
+    assert len(_files(cache)) == 2
+    _no_reading(monkeypatch)
+    load_criteria(own_set)  # the newest is among them
