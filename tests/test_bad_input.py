@@ -327,3 +327,34 @@ def test_implausible_values_are_errors_naming_the_field(
     assert any(p.field == field and message in p.message for p in report.problems), [
         str(p) for p in report.problems
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "  hemoglobin:      {value: 11.8, unit: g/dL,     date: 2026-11-12}",
+            "  hemoglobin: 11.8",
+            "labs.hemoglobin",
+            "expected a mapping of its fields or a list of them (got 11.8)",
+        ),
+        (
+            "prior_regimens:",
+            "prior_regimens: none\nold_regimens:",
+            "prior_regimens",
+            "expected a list",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_one_line_in_the_files_words(
+    tmp_path: Path, criteria: Criteria, old: str, new: str, field: str, message: str
+) -> None:
+    """A lab written as a bare number fails both shapes a lab result takes (one result, a
+    list of them): one line saying what the place takes, no model class names."""
+    text = _eligible_text()
+    assert old in text
+    report = _screen_text(tmp_path, criteria, text.replace(old, new, 1))
+    at_field = [p for p in report.problems if p.field == field]
+    assert len(at_field) == 1, report.problems
+    assert message in at_field[0].message
+    assert "instance of" not in at_field[0].message

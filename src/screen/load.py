@@ -213,12 +213,21 @@ def problems_from(
     # A union (one lab result or a list of them) fails once per branch: a branch's error on
     # a value that has errors deeper inside ("Input should be a valid list") is noise.
     inside = {loc[:depth] for loc, _ in errors for depth in range(len(loc))}
+    # ... and a value that fits no branch at all fails once per branch at one place: one
+    # line says what the place takes ("a mapping of its fields or a list of them").
+    shapes: dict[tuple[str | int, ...], list[str]] = {}
+    for loc, error in errors:
+        if error["type"] in _SHAPES and _SHAPES[error["type"]] not in shapes.get(loc, []):
+            shapes.setdefault(loc, []).append(_SHAPES[error["type"]])
     problems = []
     seen = set()
     for loc, error in errors:
         if loc in inside:
             continue
         message = _message(error, loc, model)
+        if error["type"] in _SHAPES:
+            wanted = " or ".join(shapes[loc]).replace(" or a list", " or a list of them", 1)
+            message = f"expected {wanted} (got {yamlio.clip(error.get('input'))})"
         if error["type"] in ("unknown_node", "unknown_term"):
             loc, message = _unknown_kind(data, loc, message, error["type"])
         elif error["type"] == "extra_forbidden":
@@ -233,6 +242,14 @@ def problems_from(
         line = locator.line(loc, missing=error["type"] == "missing")
         problems.append(Problem(message, source, line, dotted_path(loc)))
     return problems
+
+
+_SHAPES = {  # pydantic's error type: what the place takes, in the words of a YAML file
+    "model_type": "a mapping of its fields",
+    "model_attributes_type": "a mapping of its fields",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+}
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[str | int, ...]:
