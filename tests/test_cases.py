@@ -64,3 +64,5 @@ def test_case(case: dict[str, Any], eligible: dict[str, Any], screen_record: Any
         assert report.missing == case["missing"]
     if "verdict" in case:
         assert report.verdict == case["verdict"]
+    if "todo" in case:  # the to-do list's lines, as a coordinator reads them
+        assert [t["text"] for t in report.to_dict()["todo"]] == case["todo"]

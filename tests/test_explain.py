@@ -633,3 +633,53 @@ def test_the_evidence_explain_shows_for_each_kind_of_rule(
     assert (
         explained(screen_record, merge(eligible, patch), criterion, kind, nth).evidence == evidence
     )
+
+
+def test_explanation_items_are_numbered_as_in_the_file(
+    tmp_path: Path, criteria: Criteria, eligible: dict[str, Any]
+) -> None:
+    """After the criteria set an entry aside and joined two, the tree names the file's
+    entries ("item #3+#4"), in the terminal and in JSON, not the places in the list as read."""
+    eligible["prior_regimens"] = [
+        {"agents": ["denosumab"], "setting": "advanced", "start": "2023-01-10"},
+        {
+            "agents": ["trastuzumab", "pertuzumab", "docetaxel"],
+            "setting": "advanced",
+            "start": "2023-02-01",
+            "end": "2024-03-15",
+        },
+        {"agents": ["T-DM1"], "setting": "advanced", "start": "2024-04-01", "end": "2025-06-30"},
+        {"agents": ["Xeloda"], "setting": "advanced", "start": "2025-07-15"},
+        {"agents": ["trastuzumab"], "setting": "advanced", "start": "2025-07-15"},
+    ]
+    path = tmp_path / "renumbered.yaml"
+    path.write_text(json.dumps(eligible, default=str))
+    report = screen_file(path, criteria, None, TODAY)
+    (in3,) = [o for o in report.outcomes if o.criterion.id == "IN3"]
+    assert in3.status == "pass"
+    count = explain(in3).children[0]
+    assert [child.entries or (child.item + 1,) for child in count.children] == [
+        (2,),
+        (3,),
+        (4, 5),
+    ]
+    assert [child.item_label for child in count.children] == ["item #2", "item #3", "item #4+#5"]
+    result = runner.invoke(app, ["explain", str(path), "--rule", "IN3", "--as-of", "2026-11-20"])
+    assert "item #4+#5:" in result.stdout and "item #1:" not in result.stdout
+    data = runner.invoke(
+        app, ["explain", str(path), "--rule", "IN3", "--as-of", "2026-11-20", "--format", "json"]
+    )
+    numbered = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("entries"):
+                numbered.append(value["entries"])
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(json.loads(data.stdout))
+    assert [4, 5] in numbered and [2] in numbered

@@ -42,21 +42,34 @@ def _put(record: Any, steps: list[str], value: Any) -> Any:
     return record.model_copy(update={head: inner})
 
 
+Numbered = list[tuple[tuple[int, ...], Any]]  # entries with their numbers in the file's list
+
+
 def _read(items: list[Any], reading: EntryReading, vocabulary: Vocabulary) -> list[Any]:
-    kept = items
+    """The entries as read, each knowing its number(s) in the file's list when the list
+    changed (the numbers people look up are the file's, not the read list's)."""
+    numbered: Numbered = [((number,), item) for number, item in enumerate(items, start=1)]
+    kept = numbered
     if reading.drugs and reading.set_aside:
-        kept = _set_aside(items, reading.drugs, frozenset(reading.set_aside), vocabulary)
+        kept = _set_aside(kept, reading.drugs, frozenset(reading.set_aside), vocabulary)
     if reading.parts_of_one:
         kept = _join_parts(kept, reading)
-    return kept
+    if kept is numbered:
+        return items
+    read = []
+    for numbers, item in kept:
+        copy = item.model_copy()
+        copy._entries = numbers
+        read.append(copy)
+    return read
 
 
 def _set_aside(
-    items: list[Any], drugs: str, classes: frozenset[str], vocabulary: Vocabulary
-) -> list[Any]:
+    items: Numbered, drugs: str, classes: frozenset[str], vocabulary: Vocabulary
+) -> Numbered:
     """Drop the drugs whose every class is set aside; an entry left without drugs goes."""
     kept, changed = [], False
-    for item in items:
+    for numbers, item in items:
         names = getattr(item, drugs, None)
         if names:
             names = [names] if isinstance(names, str) else names
@@ -66,7 +79,7 @@ def _set_aside(
                 if not keep:
                     continue
                 item = item.model_copy(update={drugs: keep})
-        kept.append(item)
+        kept.append((numbers, item))
     return kept if changed else items
 
 
@@ -75,17 +88,25 @@ def _only_of(name: str, classes: frozenset[str], vocabulary: Vocabulary) -> bool
     return resolved is not None and bool(resolved.classes) and resolved.classes <= classes
 
 
-def _join_parts(items: list[Any], reading: EntryReading) -> list[Any]:
+def _join_parts(items: Numbered, reading: EntryReading) -> Numbered:
     """Entries that agree on every `parts_of_one` field (all recorded) become one."""
-    groups: dict[Any, list[Any]] = {}
-    for item in items:
+    groups: dict[Any, Numbered] = {}
+    for numbers, item in items:
         key = tuple(getattr(item, name, None) for name in reading.parts_of_one)
         if any(part is None for part in key):
             key = ("unjoined", id(item))  # an unrecorded key field joins nothing
-        groups.setdefault(key, []).append(item)
+        groups.setdefault(key, []).append((numbers, item))
     if len(groups) == len(items):
         return items
-    return [parts[0] if len(parts) == 1 else _join(parts, reading) for parts in groups.values()]
+    return [
+        parts[0]
+        if len(parts) == 1
+        else (
+            tuple(n for numbers, _ in parts for n in numbers),
+            _join([p for _, p in parts], reading),
+        )
+        for parts in groups.values()
+    ]
 
 
 def _join(parts: list[Any], reading: EntryReading) -> Any:

@@ -538,11 +538,18 @@ def _select(
     return candidates, latest, refused, best is None and bool(candidates)
 
 
+def _entries_of(item: Any) -> tuple[int, ...]:
+    """The item's number(s) in the file's list, when the criteria's reading of the list
+    changed them (engine.entries); () when it is where the file has it."""
+    return getattr(item, "_entries", None) or ()
+
+
 def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
     traces = []
     for index, item in enumerate(items):
         trace = evaluate_node(where, item, context)
         trace.item = index
+        trace.entries = _entries_of(item)
         traces.append(trace)
     return tuple(traces)
 
@@ -582,6 +589,7 @@ def _latest(node: Latest, scope: Any, context: Context) -> Trace:
         if dates[index] is None or dates[index] == last:
             trace = evaluate_node(node.where, item, context)
             trace.item = index
+            trace.entries = _entries_of(item)
             children.append(trace)
     dated = [c for c in children if dates[c.item or 0] is not None]
     undated = [c for c in children if dates[c.item or 0] is None]
@@ -613,6 +621,7 @@ def _sum(node: Sum, scope: Any, context: Context) -> Trace:
         if node.where is not None:
             trace = evaluate_node(node.where, item, context)
             trace.item = index
+            trace.entries = _entries_of(item)
             children.append(trace)
             counted = trace.truth
         if counted is False:
@@ -627,7 +636,7 @@ def _sum(node: Sum, scope: Any, context: Context) -> Trace:
             factor = None if agent is None else context.vocabulary.factor(node.factor.table, name)
             if factor is None and agent is not None and context.vocabulary.resolve(name) is None:
                 context.unrecognized.append(name)
-        terms.append(Term(index, name, amount, factor, counted))
+        terms.append(Term(index, name, amount, factor, counted, _entries_of(item)))
         if factor is None or amount is None:
             bounded = False  # an agent without a factor, or a dose not recorded: no upper bound
             continue

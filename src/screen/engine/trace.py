@@ -111,6 +111,7 @@ class Term:
     amount: Decimal | None
     factor: Any
     counted: Truth
+    entries: tuple[int, ...] = ()  # as Trace.entries: the file's numbering, when it differs
 
 
 @dataclass(slots=True, repr=False, eq=False)
@@ -195,6 +196,7 @@ class Trace:
     children: tuple[Trace, ...] = ()
     item: int | None = None
     settled: bool = False
+    entries: tuple[int, ...] = ()  # an item read from several (or renumbered) file entries
 
 
 @dataclass(slots=True, repr=False, eq=False)

@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PrivateAttr
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -64,3 +64,7 @@ class Record(BaseModel):
     """Base of every part of the record: strict types, unknown keys rejected."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+    # A list entry as the criteria read it (engine.entries): its number(s) in the file's
+    # list, so that "prior regimen #4" is the file's fourth even after one was set aside,
+    # and two joined entries are "#2+#3". None: the entry is where the file has it.
+    _entries: tuple[int, ...] | None = PrivateAttr(default=None)

@@ -76,7 +76,7 @@ def _grow(tree: Tree, step: Step) -> None:
 
 def _label(step: Step) -> RenderableType:
     mark, style = TRUTH_STYLE[step.truth]
-    prefix = f"item #{step.item + 1}: " if step.item is not None else ""
+    prefix = f"{step.item_label}: " if step.item is not None else ""
     line = Text.assemble((mark, style), "  ", (prefix, "bold"), shown(step.rule))
     found = Text.assemble(("found: ", "dim"), shown(step.found))
     notes = [

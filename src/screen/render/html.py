@@ -242,7 +242,7 @@ def _legend() -> str:
 
 
 def _step(step: Step) -> str:
-    prefix = f"item #{step.item + 1}: " if step.item is not None else ""
+    prefix = f"{step.item_label}: " if step.item is not None else ""
     mark = TRUTH_MARK[step.truth]
     css = {True: "st-pass", False: "st-fail", None: "st-unknown"}[step.truth]
     notes = "".join(f'<div class="note">{_e(n)}</div>' for n in step.notes)

@@ -44,7 +44,14 @@ class Step:
     evidence: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     children: list[Step] = field(default_factory=list)
-    item: int | None = None
+    item: int | None = None  # the index in the list as read (0-based)
+    entries: tuple[int, ...] = ()  # the item's number(s) in the file's list (1-based)
+
+    @property
+    def item_label(self) -> str:
+        """The item as the file numbers it: "item #4", "item #2+#3" (entries read as one)."""
+        numbers = self.entries or ((self.item + 1,) if self.item is not None else ())
+        return "item " + "+".join(f"#{n}" for n in numbers) if numbers else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +62,7 @@ class Step:
             "evidence": self.evidence,
             "notes": self.notes,
             "item": self.item,
+            "entries": list(self.entries),
             "children": [child.to_dict() for child in self.children],
         }
 
@@ -85,6 +93,7 @@ def step(trace: Trace, decided: bool = False) -> Step:
         notes,
         children,
         trace.item,
+        trace.entries,
     )
 
 

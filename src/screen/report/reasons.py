@@ -24,6 +24,7 @@ from screen.engine.trace import (
     Mean,
     Observation,
     Tally,
+    Term,
     Total,
     Trace,
 )
@@ -172,7 +173,21 @@ def _item(parent: Trace, child: Trace) -> str:
     index = child.item if child.item is not None else 0
     name = names[index] if index < len(names) and names[index] else ""
     path = getattr(parent.evidence, "path", "item")
-    return f"{noun(path)} #{index + 1}" + (f" ({name})" if name else "")
+    return f"{noun(path)} {number(child)}" + (f" ({name})" if name else "")
+
+
+def number(item: Trace | Term) -> str:
+    """A list item as the file numbers it (1-based): "#4", or "#2+#3" for entries the
+    criteria read as one (engine.entries), whatever its place in the list as read."""
+    numbers = item.entries or ((item.item or 0) + 1,)
+    return "+".join(f"#{n}" for n in numbers)
+
+
+def index(item: Trace | Term) -> str:
+    """The item's index in the file's list (0-based, as a path writes it): `[3]`, or
+    `[1+2]` for entries read as one, whose parts each may hold the datum."""
+    numbers = item.entries or ((item.item or 0) + 1,)
+    return "+".join(str(n - 1) for n in numbers)
 
 
 def noun(path: str) -> str:
@@ -352,10 +367,10 @@ def _total_fact(node: Sum, truth: bool | None, evidence: Total) -> str:
     unit = _unit(node.unit or "")
     if evidence.high is None or evidence.low != evidence.high:
         notes = []
-        no_factor = [t.name or f"#{t.item + 1}" for t in counted if t.factor is None]
+        no_factor = [t.name or number(t) for t in counted if t.factor is None]
         if node.factor is not None and no_factor:
             notes.append(f"no factor for {', '.join(no_factor)}")
-        unrecorded = [t.name or f"#{t.item + 1}" for t in counted if t.amount is None]
+        unrecorded = [t.name or number(t) for t in counted if t.amount is None]
         if unrecorded:
             notes.append(f"{node.of} of {', '.join(unrecorded)} not recorded")
         if any(t.counted is None for t in counted):
@@ -424,23 +439,23 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
         return [Need(path, f"{path} (an empty list if none)")]
     if isinstance(node, Exists | Count | Latest | Sum):
         path = evidence.path
-        found = [
-            n for c in decisive(trace) for n in needs_of(c, f"{prefix}{path}[{(c.item or 0)}].")
-        ]
+        found = [n for c in decisive(trace) for n in needs_of(c, f"{prefix}{path}[{index(c)}].")]
         if isinstance(node, Sum) and node.factor:
             found += [
                 Need(
-                    f"{prefix}{path}[{t.item}].{node.factor.key}",
+                    f"{prefix}{path}[{index(t)}].{node.factor.key}",
                     f"a known {node.factor.table} factor for {t.name!r}"
                     if t.name
-                    else f"{prefix}{path}[{t.item}].{node.factor.key}",  # not recorded at all
+                    else f"{prefix}{path}[{index(t)}].{node.factor.key}",  # not recorded at all
                 )
                 for t in evidence.terms
                 if t.factor is None
             ]
         if isinstance(node, Latest):  # an undated item might be the latest: its date settles it
             found += [
-                Need(f"{prefix}{path}[{c.item}].{node.by}", f"{prefix}{path}[{c.item}].{node.by}")
+                Need(
+                    f"{prefix}{path}[{index(c)}].{node.by}", f"{prefix}{path}[{index(c)}].{node.by}"
+                )
                 for c in trace.children
                 if c.item is not None
                 and c.item < len(evidence._items)
@@ -448,7 +463,9 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             ]
         if isinstance(node, Sum):  # an amount not recorded is data to collect too
             found += [
-                Need(f"{prefix}{path}[{t.item}].{node.of}", f"{prefix}{path}[{t.item}].{node.of}")
+                Need(
+                    f"{prefix}{path}[{index(t)}].{node.of}", f"{prefix}{path}[{index(t)}].{node.of}"
+                )
                 for t in evidence.terms
                 if t.amount is None and t.counted is not False
             ]

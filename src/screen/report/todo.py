@@ -20,10 +20,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from screen.engine.trace import Outcome
-from screen.report.reasons import Need, needs_of
+from screen.report.reasons import Need, needs_of, noun
 from screen.rules.schema import FieldType, PathError, resolve
 
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = re.compile(r"\[\d+(?:\+\d+)*\]")
+_ENTRY = re.compile(r"^(?P<list>[^\[]+)\[(?P<index>\d+(?:\+\d+)*)\]\.(?P<field>[^\[]+)$")
 
 # record section -> task, in the order a coordinator works through them
 TASKS = {
@@ -109,7 +110,11 @@ def _item_name(need: Need, path: str, task: str, accepted: tuple[Any, ...] | Non
     plain = need.text in (need.path, f"{need.path} (an empty list if none)") or need.dated_from
     if not plain:
         return need.text  # e.g. a recognized drug name instead of ..., a factor for ...
-    label = need.label or (rest or section).replace("_", " ").replace(".", " ")
+    label = (
+        need.label
+        or _entry_label(need.path)
+        or (rest or section).replace("_", " ").replace(".", " ")
+    )
     if task == CONSENT and not label.lower().startswith("informed"):
         label = f"informed consent {label}"
     name = label[:1].lower() + label[1:] if not label[:2].isupper() else label
@@ -120,6 +125,17 @@ def _item_name(need: Need, path: str, task: str, accepted: tuple[Any, ...] | Non
     if need.text.endswith("(an empty list if none)"):
         name += " (the list, empty if none)"
     return name
+
+
+def _entry_label(path: str) -> str | None:
+    """A field of one list entry as people name it, numbered as the file numbers it:
+    `prior_regimens[4].start` -> "prior regimen #5 start" (None: not an entry's field)."""
+    found = _ENTRY.match(path)
+    if found is None:
+        return None
+    numbers = "+".join(f"#{int(i) + 1}" for i in found["index"].split("+"))
+    field = found["field"].replace("_", " ").replace(".", " ")
+    return f"{noun(found['list'])} {numbers} {field}"
 
 
 def _choices(model: type[BaseModel] | None, path: str) -> tuple[Any, ...] | None:
