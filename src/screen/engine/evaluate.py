@@ -541,7 +541,8 @@ def _select(
 def _entries_of(item: Any) -> tuple[int, ...]:
     """The item's number(s) in the file's list, when the criteria's reading of the list
     changed them (engine.entries); () when it is where the file has it."""
-    return getattr(item, "_entries", None) or ()
+    private = getattr(item, "__pydantic_private__", None)  # read directly: in the hot path
+    return (private.get("_entries") or ()) if private else ()
 
 
 def _each(where: Any, items: list[Any], context: Context) -> tuple[Trace, ...]:
