@@ -285,3 +285,34 @@ def test_output_naming_a_dictionary_or_vocabulary_of_the_criteria_is_refused(
     )
     assert code == 2 and "would be overwritten" in err
     assert (tmp_path / "trial.dictionary.yaml").read_text() == before
+
+
+def test_garbage_collection_is_back_once_the_criteria_are_loaded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() switches the cycle collector off for start-up only: a batch of thousands of
+    records must run with it on."""
+    import gc
+
+    from screen import cli
+
+    monkeypatch.setattr(
+        sys, "argv", ["screen", "check", str(EXAMPLES / "eligible.yaml"), "--format", "json"]
+    )
+    seen: list[bool] = []
+    real = cli._check_many
+
+    def watched(*args: object, **kwargs: object) -> int:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_check_many", watched)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.main()
+        assert exited.value.code == 0
+        assert seen == [True] and gc.isenabled()
+        assert json.loads(capsys.readouterr().out)["verdict"] == "eligible"
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import gc
 import io
 import os
 import re
@@ -212,10 +213,14 @@ def _load_criteria(path: Path | None, *, cache: bool = True) -> Criteria:
     from screen.load import load_criteria
 
     try:
-        return load_criteria(path, cache=cache)
+        loaded = load_criteria(path, cache=cache)
     except InputError as exc:
         _problems(exc.problems)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+    if not gc.isenabled():  # start-up is over (see main): what was built so far stays
+        gc.freeze()
+        gc.enable()
+    return loaded
 
 
 def _load_trials(paths: list[Path] | None) -> list[Criteria]:
@@ -968,6 +973,10 @@ def list_criteria(
 
 def main() -> None:
     """The program: SIGTERM and SIGHUP clean up as Ctrl-C does, then exit 128 + signal."""
+    # Start-up builds many classes and models and next to no garbage cycles: collecting
+    # meanwhile is wasted time (about 7% of a one-file check). Switched on again as soon as
+    # the criteria are loaded (_load_criteria), before any patient is read.
+    gc.disable()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
     try:
