@@ -276,3 +276,22 @@ def test_a_patient_id_in_two_files_and_a_file_named_twice_are_warned_of(tmp_path
         f"{tmp_path / 'a.yaml'} patient_id: this file is given twice in the batch; it is screened twice",
     ]
     assert [r["verdict"] for r in rows] == ["eligible"] * 3 and code == 0
+
+
+def test_workers_started_by_spawn_screen_as_forked_ones_do(
+    criteria: Criteria, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no fork: the job goes to spawned workers by pickle, and the record model
+    (a class built at run time, which pickle cannot carry) is built again in each worker."""
+    import multiprocessing
+
+    files = sorted(str(p) for p in EXAMPLES.glob("*.yaml"))
+    job = Job(trials_of([criteria]), None, TODAY, row)
+    with Batch(job, 1) as batch:
+        in_process = [s.rendered for s in batch.screen(files)]
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with Batch(job, 2) as batch:
+        assert batch._pool is not None and batch._pool._ctx.get_start_method() == "spawn"  # type: ignore[attr-defined]
+        spawned = [s.rendered for s in batch.screen(files)]
+    assert spawned == in_process
+    assert len(in_process) == len(files) > 1

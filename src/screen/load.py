@@ -43,6 +43,20 @@ class Criteria:
     catalog: Catalog
     record: type[BaseModel]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to a worker started by spawn (Windows has no fork) without the record model:
+        a class built at run time cannot be pickled, so the worker builds it again."""
+        return (
+            _with_record_model,
+            (self.rules, self.vocabulary, self.source, self.sha256, self.catalog),
+        )
+
+
+def _with_record_model(
+    rules: CriteriaSet, vocabulary: Vocabulary, source: str, sha256: str, catalog: Catalog
+) -> Criteria:
+    return Criteria(rules, vocabulary, source, sha256, catalog, record_model(catalog.dictionary))
+
 
 def bundled_criteria_path() -> Path:
     """The PRECIOUS set: inside the installed package, or in criteria/ of a checkout."""

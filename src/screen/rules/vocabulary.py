@@ -88,6 +88,17 @@ class Vocabulary:
 
     key = staticmethod(drug_key)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the criteria cache, workers started by spawn) without the last record
+        read: it is no lookup, and its class, built at run time, cannot be pickled."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["_last_read"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
     def read_entries(self, record: Any) -> Any:
         """The record with its lists read as the criteria declare (see screen.engine.entries);
         the last record's reading is remembered (its criteria and its window ask for it)."""
