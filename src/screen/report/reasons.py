@@ -246,6 +246,10 @@ def fact(trace: Trace, in_item: bool = False) -> str:
             return f"{label}: {path} not recorded"
         if isinstance(node, Latest):
             return label
+        if truth is None:  # some entry might count: what it lacks is said by its own fact
+            return f"{label}: not known among {evidence.count} recorded"
+        if truth:
+            return f"{label}: found among {evidence.count} recorded"
         return f"{label}: none" + (
             f" among {evidence.count} recorded" if evidence.count else " recorded"
         )
