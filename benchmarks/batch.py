@@ -114,13 +114,14 @@ def main() -> None:
     parser.add_argument("--memory", default="1000,20000", help="two batch sizes: small,large")
     parser.add_argument("--memory-only", action="store_true", help="skip the timings")
     parser.add_argument("--fhir", type=int, default=2_000, help="patients in the bulk export")
+    parser.add_argument("--fhir-only", action="store_true", help="only step 4 (bulk FHIR)")
     options = parser.parse_args()
     small, large = (int(n) for n in options.memory.split(","))
     work = Path(tempfile.mkdtemp(prefix="screen-bench-"))
     log = work / "log.csv"
     try:
         print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  runs: {options.runs}")
-        if not options.memory_only:
+        if not options.memory_only and not options.fhir_only:
             folder = work / "records"
             write_records(folder, options.records)
             compare(
@@ -136,6 +137,7 @@ def main() -> None:
                 screen(str(one), "--format", "csv"),
                 options.runs * 3,
             )
+        if not options.memory_only:
             bulk, records = work / "bulk", work / "imported"
             write_bulk(bulk, options.fhir)
             subprocess.run(
@@ -155,6 +157,8 @@ def main() -> None:
                 f"4. {options.fhir} patients: bulk NDJSON {fhir:.3f} s ({options.fhir / fhir:.0f} records/s), "
                 f"the same as YAML {yaml_:.3f} s ({options.fhir / yaml_:.0f} records/s), ratio {fhir / yaml_:.2f}"
             )
+        if options.fhir_only:
+            return
         peaks = []
         for size in (small, large):
             sized = work / f"records-{size}"

@@ -18,6 +18,7 @@ from screen.fhir.bundle import PatientResources, read_bulk, read_bundle
 from screen.fhir.mapping import Mapped, map_patient
 from screen.fhir.read import is_fhir, screen_fhir
 from screen.load import Criteria
+from screen.paths import display_name
 from screen.record.dictionary import DictionaryFile, merge
 from screen.screening import screen_data
 from tests.conftest import EXAMPLES, ROOT, TODAY
@@ -543,3 +544,125 @@ def test_a_systolic_and_a_diastolic_of_one_day_make_one_reading(
     mapped = _mapped(criteria, bundle)
     assert "lvef" not in mapped.record
     assert any(n.startswith("lvef: conflicting results on 2026-11-10") for n in mapped.notes)
+
+
+PRECIOUS = str(ROOT / "criteria" / "precious.yaml")
+DESTINY = str(ROOT / "criteria" / "destiny-breast03.yaml")
+
+
+def _lines(*args: str) -> list[dict[str, Any]]:
+    done = _run("check", *args, "-f", "jsonl", "--as-of", "2026-11-20")
+    assert done.exit_code in (0, 1), done.output
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def _results(report: dict[str, Any]) -> Any:
+    return (
+        report["patient_id"],
+        report["criteria_set"]["id"],
+        report["verdict"],
+        [(r["id"], r["status"]) for r in report["results"]],
+        report["eligible_from"],
+        sorted(w["message"] for w in report["warnings"]),
+    )
+
+
+def test_a_bulk_folder_through_the_workers_equals_one_process_and_each_bundle_alone() -> None:
+    bulk = str(FIXTURES / "bulk")
+    two = _lines(bulk, "--workers", "2")
+    one = _lines(bulk, "--workers", "1")
+    assert [_results(r) for r in two] == [_results(r) for r in one] and len(two) == 3
+    alone = [
+        _results(report)
+        for name in ("eligible", "brain-metastasis", "conflicts")
+        for report in _lines(str(FIXTURES / f"{name}.bundle.json"))
+    ]
+    assert sorted(_results(r) for r in two) == sorted(alone)
+    assert [r["source"] for r in two] == [
+        f"{display_name(bulk)}#Patient/fhir-000{n}" for n in (1, 2, 3)
+    ]
+
+
+def test_two_criteria_sets_on_a_bundle_give_one_report_per_trial() -> None:
+    reports = _lines(str(ELIGIBLE), "--criteria", PRECIOUS, "--criteria", DESTINY)
+    assert [r["criteria_set"]["id"] for r in reports] == ["JBCRG-M05", "DS8201-A-U302"]
+    assert {r["patient_id"] for r in reports} == {"fhir-0001"}
+    # each trial's report equals screening the Bundle against that trial alone
+    for report, criteria in zip(reports, (PRECIOUS, DESTINY), strict=True):
+        [alone] = _lines(str(ELIGIBLE), "--criteria", criteria)
+        assert _results(report) == _results(alone)
+    csv = _run(
+        "check",
+        str(FIXTURES / "bulk"),
+        "--criteria",
+        PRECIOUS,
+        "--criteria",
+        DESTINY,
+        "-f",
+        "csv",
+        "-w",
+        "2",
+        "--as-of",
+        "2026-11-20",
+    )
+    header, *rows = csv.stdout.strip().splitlines()
+    assert header.endswith(",criteria_set") and len(rows) == 6
+    assert [row.rsplit(",", 1)[1] for row in rows] == ["JBCRG-M05", "DS8201-A-U302"] * 3
+    table = _run("check", str(ELIGIBLE), "--criteria", PRECIOUS, "--criteria", DESTINY)
+    assert "JBCRG-M05" in table.stdout and "DS8201-A-U302" in table.stdout
+
+
+def test_explain_of_a_bundle_against_two_trials_names_the_sources() -> None:
+    shown = _run(
+        "explain",
+        str(ELIGIBLE),
+        "--criteria",
+        PRECIOUS,
+        "--criteria",
+        DESTINY,
+        "--as-of",
+        "2026-11-20",
+    )
+    assert shown.exit_code == 1, shown.output
+    assert "JBCRG-M05" in shown.stdout and "DS8201-A-U302" in shown.stdout
+    assert "lvef.percent: Observation/fhir-0001-lvef (2026-11-10)" in shown.stdout
+
+
+def test_a_patient_in_two_exports_or_an_export_given_twice_is_flagged() -> None:
+    bulk = str(FIXTURES / "bulk")
+    twice = _lines(str(ELIGIBLE), bulk, str(ELIGIBLE), "-w", "2")
+    assert len(twice) == 5
+    assert any("is also in" in w["message"] for w in twice[1]["warnings"])
+    assert any("given twice" in w["message"] for w in twice[4]["warnings"])
+    assert not any("also in" in w["message"] for w in twice[0]["warnings"])
+
+
+def test_an_unreadable_export_is_an_error_row_and_the_others_are_screened(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceType": "Bundle", "entry": [')
+    done = _run("check", str(bad), str(FIXTURES / "bulk"), "-f", "csv", "-w", "2")
+    assert done.exit_code == 3
+    rows = done.stdout.strip().splitlines()[1:]
+    assert len(rows) == 4 and ",error," in rows[0]
+    assert all(",error," not in row for row in rows[1:])
+
+
+def test_fhir_patients_go_to_worker_processes(criteria: Criteria) -> None:
+    from screen.batch import Batch, Job
+    from screen.fhir.read import fhir_patients
+    from screen.render.jsonout import render_jsonl
+    from screen.trials import trials_of
+
+    job = Job(trials_of([criteria]), None, TODAY, render_jsonl)
+    items = [*fhir_patients(FIXTURES / "bulk"), *fhir_patients(ELIGIBLE)]
+    with Batch(job, 2) as pool:
+        assert pool._pool is not None  # really other processes, not this one
+        parallel = list(pool.screen(items))
+    with Batch(job, 1) as alone:
+        serial = list(alone.screen(items))
+    assert parallel == serial and len(parallel) == 4
+    assert [s.patient_id for s in parallel] == ["fhir-0001", "fhir-0002", "fhir-0003", "fhir-0001"]
+    warnings = [w["message"] for w in json.loads(parallel[3].rendered)["warnings"]]
+    assert any("is also in" in message for message in warnings)

@@ -1,7 +1,8 @@
 """Many records, all cores: screen files in worker processes and stream the results in order.
 
 The criteria are loaded and checked once, in the parent; workers inherit them (fork) or
-receive them once (spawn). With several criteria sets a worker reads each record once and
+receive them once (spawn). A unit of work is a file path, or one patient of a FHIR export
+(read and grouped by patient in the parent, mapped and screened in a worker). With several criteria sets a worker reads each record once and
 sends back one result per (record, criteria set), the sets in the order given. Each worker sends back only what the parent needs: the verdict,
 the failed and unknown ids and the record's piece of output already rendered, so that traces
 never cross a process boundary and the parent holds no report longer than it takes to write.
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from screen.engine.window import DEFAULT_HORIZON_DAYS
 from screen.errors import Problem
@@ -32,7 +33,10 @@ from screen.trials import Trials, screen_trials
 if TYPE_CHECKING:  # multiprocessing is imported only when a pool is started
     from multiprocessing.pool import AsyncResult, Pool
 
+    from screen.fhir.read import FhirPatient
+
 Renderer = Callable[[Report], str]
+Item: TypeAlias = "str | Path | FhirPatient"  # a record file, or one patient of a FHIR export
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +74,34 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def screen_one(job: Job, path: Path) -> list[Screened]:
-    """Screen a file against each criteria set; an internal failure becomes error rows,
-    never a lost batch."""
+def screen_one(job: Job, item: Item) -> list[Screened]:
+    """Screen a file (or a FHIR patient) against each criteria set; an internal failure
+    becomes error rows, never a lost batch."""
     try:
-        reports = screen_trials(
-            path, job.trials, job.as_of, job.today, job.max_bytes, job.horizon_days
-        )
+        reports = _reports(job, item)
     except Exception as exc:  # a bug in screen, not in the record: say so, go on
-        source = display_name(path)
+        source = source_of(item)
         problem = Problem(f"internal error, please report: {type(exc).__name__}: {exc}", source)
         reports = [
             Report(None, source, job.as_of, "error", stamp(c), problems=[problem])
             for c in job.trials.sets
         ]
     return [screened_of(job, report) for report in reports]
+
+
+def _reports(job: Job, item: Item) -> list[Report]:
+    if isinstance(item, str | Path):
+        return screen_trials(
+            Path(item), job.trials, job.as_of, job.today, job.max_bytes, job.horizon_days
+        )
+    from screen.fhir.read import screen_patient
+
+    return screen_patient(item, job.trials, job.as_of, job.today, job.horizon_days)[0]
+
+
+def source_of(item: Item) -> str:
+    """The name a unit of work goes by in reports and messages."""
+    return display_name(item) if isinstance(item, str | Path) else item.source
 
 
 def screened_of(job: Job, report: Report) -> Screened:
@@ -119,10 +136,10 @@ def _start_worker(job: Job) -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def _screen_chunk(paths: list[str]) -> list[tuple[Any, ...]]:
+def _screen_chunk(items: list[Item]) -> list[tuple[Any, ...]]:
     """Results as plain tuples: the cheapest thing to send between processes."""
     assert _JOB is not None, "worker started without a job"
-    return [astuple(screened) for p in paths for screened in screen_one(_JOB, Path(p))]
+    return [astuple(screened) for item in items for screened in screen_one(_JOB, item)]
 
 
 def astuple(screened: Screened) -> tuple[Any, ...]:
@@ -130,7 +147,7 @@ def astuple(screened: Screened) -> tuple[Any, ...]:
 
 
 class Batch:
-    """A pool of workers for one job; `screen(paths)` yields results in the order given
+    """A pool of workers for one job; `screen(items)` yields results in the order given
     (with several criteria sets, each file's results one after the other, sets in order).
 
     The pool is started on entering, before any progress display starts a thread, so that
@@ -176,22 +193,25 @@ class Batch:
     ) -> None:
         self._stop()
 
-    def screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
-        """Each file's results (one per criteria set), in the order given; a file named
-        twice, or a patient_id already met in another file, comes with a warning."""
-        return _flag_duplicates(self._screen(paths), paths, self.job)
+    def screen(self, items: Sequence[Item]) -> Iterator[Screened]:
+        """Each file's (or FHIR patient's) results (one per criteria set), in the order
+        given; a file named twice, or a patient_id already met in another file, comes with
+        a warning."""
+        return _flag_duplicates(self._screen(items), items, self.job)
 
-    def _screen(self, paths: Sequence[str | Path]) -> Iterator[Screened]:
+    def _screen(self, paths: Sequence[Item]) -> Iterator[Screened]:
         if self._pool is None:
             for path in paths:
-                yield from screen_one(self.job, Path(path))
+                yield from screen_one(self.job, path)
             return
         # Small chunks keep the cores busy to the end; a bounded number in flight keeps
         # memory flat when writing the output is slower than screening.
         size = max(1, min(64, len(paths) // (self.workers * 8)))
-        in_flight: deque[tuple[list[str], AsyncResult[list[tuple[Any, ...]]]]] = deque()
+        in_flight: deque[tuple[list[Item], AsyncResult[list[tuple[Any, ...]]]]] = deque()
         for start in range(0, len(paths), size):
-            chunk = [str(p) for p in paths[start : start + size]]
+            chunk: list[Item] = [
+                str(p) if isinstance(p, Path) else p for p in paths[start : start + size]
+            ]
             assert self._pool is not None
             in_flight.append((chunk, self._pool.apply_async(_screen_chunk, (chunk,))))
             if len(in_flight) >= self.workers * 4:
@@ -200,7 +220,7 @@ class Batch:
             yield from self._next(in_flight)
 
     def _next(
-        self, in_flight: deque[tuple[list[str], AsyncResult[list[tuple[Any, ...]]]]]
+        self, in_flight: deque[tuple[list[Item], AsyncResult[list[tuple[Any, ...]]]]]
     ) -> Iterator[Screened]:
         """The results of the oldest chunk; after a worker's death, of every chunk."""
         _, result = in_flight[0]
@@ -219,7 +239,7 @@ class Batch:
                 for path in chunk:
                     yield from self._alone(path)
 
-    def _alone(self, path: str) -> list[Screened]:
+    def _alone(self, path: Item) -> list[Screened]:
         """One file in a worker of its own round: if that worker dies, the file is known."""
         assert self._pool is not None
         result = self._pool.apply_async(_screen_chunk, ([path],))
@@ -249,10 +269,10 @@ def workers_for(files: int, requested: int | None) -> int:
     return max(1, min(default_workers(), files // 8))
 
 
-def _died(job: Job, path: str) -> list[Screened]:
+def _died(job: Job, path: Item) -> list[Screened]:
     """The error rows (one per criteria set) of a file whose worker process died while
     screening it alone."""
-    source = display_name(path)
+    source = source_of(path)
     problem = Problem(
         "not screened: the worker process screening this file died (killed, perhaps for"
         " lack of memory); screen it again on its own",
@@ -265,7 +285,7 @@ def _died(job: Job, path: str) -> list[Screened]:
 
 
 def _flag_duplicates(
-    results: Iterator[Screened], paths: Sequence[str | Path], job: Job
+    results: Iterator[Screened], paths: Sequence[Item], job: Job
 ) -> Iterator[Screened]:
     """Results as they come; a file named twice, or a patient_id already met in another file,
     is screened again here (rare) so that its reports carry a warning naming the other.
@@ -282,20 +302,25 @@ def _flag_duplicates(
         key = hash(("id", head.patient_id) if head.patient_id is not None else head.source)
         earlier = first.setdefault(key, index)
         if earlier != index:
-            if str(paths[earlier]) == str(paths[index]):
+            if _same(paths[earlier], paths[index]):
                 message = "this file is given twice in the batch; it is screened twice"
             else:
-                message = (
-                    f"patient_id {head.patient_id!r} is also in {display_name(paths[earlier])}"
-                )
-            group = _warned(job, Path(paths[index]), message)
+                message = f"patient_id {head.patient_id!r} is also in {source_of(paths[earlier])}"
+            group = _warned(job, paths[index], message)
         yield from group
         group = []
         index += 1
 
 
-def _warned(job: Job, path: Path, message: str) -> list[Screened]:
-    reports = screen_trials(path, job.trials, job.as_of, job.today, job.max_bytes, job.horizon_days)
+def _same(one: Item, other: Item) -> bool:
+    """The same file named twice, or the same patient of the same export given twice."""
+    if isinstance(one, str | Path) and isinstance(other, str | Path):
+        return str(one) == str(other)
+    return source_of(one) == source_of(other)
+
+
+def _warned(job: Job, item: Item, message: str) -> list[Screened]:
+    reports = _reports(job, item)
     for report in reports:
         report.warnings.append(Problem(message, report.source, None, "patient_id"))
     return [screened_of(job, report) for report in reports]

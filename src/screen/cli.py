@@ -18,8 +18,7 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional, TextIO
@@ -29,7 +28,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from screen.batch import Job, Renderer, Screened
+    from screen.batch import Item, Job, Renderer, Screened
     from screen.errors import Problem
     from screen.load import Criteria
     from screen.report.attrition import Attrition
@@ -388,7 +387,14 @@ def check(
         _refuse_inputs_as_output(output, [*map(str, paths), *(str(c) for c in criteria or [])])
         raise typer.Exit(
             _check_fhir(
-                paths, _trials(criteria), screening_date, format, output, max_bytes, horizon
+                paths,
+                _trials(criteria),
+                screening_date,
+                format,
+                output,
+                workers,
+                max_bytes,
+                horizon,
             )
         )
     files = [str(p) for p in patient_files(paths)]  # as str: a large batch holds many
@@ -432,15 +438,14 @@ def check(
 
 
 def _check_many(
-    files: list[str],
+    files: Sequence[Item],
     job: Job,
     format: Format,
     output: Path | None,
     workers: int | None,
-    results: Iterator[Screened] | None = None,
 ) -> int:
-    """Stream the records through the workers into the output, keeping running totals
-    (`results`: records screened elsewhere, one per name in `files`, e.g. from FHIR)."""
+    """Stream the records (files, or patients of FHIR exports) through the workers into the
+    output, keeping running totals."""
     from screen.batch import Batch, workers_for
     from screen.render.progress import progress
     from screen.report.attrition import Attrition
@@ -460,10 +465,8 @@ def _check_many(
             from screen.render import csvlog
 
             handle.write(csvlog.header(several))
-        pool = Batch(job, workers_for(len(files), workers)) if results is None else nullcontext()
-        with pool as batch, progress(len(files)) as advance:
-            screened_all = batch.screen(files) if batch is not None else results
-            for index, screened in enumerate(screened_all or ()):
+        with Batch(job, workers_for(len(files), workers)) as batch, progress(len(files)) as advance:
+            for index, screened in enumerate(batch.screen(files)):
                 if _SIGNALLED:
                     raise Stopped(_SIGNALLED[0])
                 attritions[index % per_file].add(
@@ -521,41 +524,48 @@ def _check_fhir(
     as_of: datetime.date | None,
     format: Format,
     output: Path | None,
+    workers: int | None,
     max_bytes: int,
     horizon: int,
 ) -> int:
-    """FHIR Bundles and bulk export folders: one report per Patient, rendered as a batch
-    of YAML records is (screened in this process, one patient at a time)."""
-    from screen.batch import Job, screened_of
-    from screen.fhir.read import fhir_reports, is_fhir
+    """FHIR Bundles and bulk export folders: each export read and grouped by patient here,
+    then every patient through the workers and the output exactly as a YAML record is."""
+    from screen.batch import Job
+    from screen.fhir.read import fhir_patients, is_fhir, screen_patient
 
     others = [p for p in paths if not is_fhir(p)]
-    if others or trials.several:
-        why = (
-            f"{others[0]} is not a FHIR Bundle or bulk export folder: give FHIR and YAML records in separate runs"
-            if others
-            else "FHIR input is screened against one criteria set at a time (one --criteria)"
+    if others:
+        _error(
+            f"{others[0]} is not a FHIR Bundle or bulk export folder: give FHIR and YAML"
+            " records in separate runs"
         )
-        _error(why)
         return 2
-    loaded, today = trials.sets[0], datetime.date.today()
-    read = [fhir_reports(p, loaded, as_of, today, horizon) for p in paths]
-    count = sum(n for n, _ in read)
-    reports = (report for _, pairs in read for report, _ in pairs)
-    if format in (Format.table, Format.html) and count == 1:
-        report = next(reports)
-        if format is Format.html:
-            from screen.render.html import patient_page
+    _refuse_inputs_as_output(output, _files_read(trials))
+    today = datetime.date.today()
+    items = [item for path in paths for item in fhir_patients(path)]
+    if format in (Format.table, Format.html) and len(items) == 1:
+        reports, _ = screen_patient(items[0], trials, as_of, today, horizon)
+        _emit_one(reports, trials.several, format, output)
+        return _exit_code(_verdicts(reports))
+    render = _renderer(format, len(items) * len(trials.sets) > 1, trials.several)
+    job = Job(trials, as_of, today, render, max_bytes, horizon)
+    return _check_many(items, job, format, output, workers)
 
-            _emit(patient_page(report), output)
-        else:
-            from screen.render.table import render_patient
 
-            _emit_rich(lambda console: render_patient(report, console), output)
-        return _exit_code({report.verdict: 1})
-    job = Job(trials, as_of, today, _renderer(format, count > 1, False), max_bytes, horizon)
-    results = (screened_of(job, report) for report in reports)
-    return _check_many([""] * count, job, format, output, 1, results)
+def _emit_one(reports: list[Report], several: bool, format: Format, output: Path | None) -> None:
+    """One patient's page or table: against one trial, or the trials side by side."""
+    if format is Format.html:
+        from screen.render.html import patient_page, trials_page
+
+        _emit(trials_page(reports) if several else patient_page(reports[0]), output)
+    elif several:
+        from screen.render.matrix import render_trials_patient
+
+        _emit_rich(lambda console: render_trials_patient(reports, console), output)
+    else:
+        from screen.render.table import render_patient
+
+        _emit_rich(lambda console: render_patient(reports[0], console), output)
 
 
 def _by_file(rows: list[Screened], per_file: int) -> list[list[Screened]]:
@@ -689,6 +699,18 @@ def explain(
             f"no criterion {', '.join(missing)} in {', '.join(trials.ids)} (see: screen criteria)"
         )
         raise typer.Exit(EXIT_USAGE)
+    from screen.fhir.bundle import is_bulk_folder, is_bundle  # not the mapping: YAML is usual
+
+    sources: list[tuple[str, str]] = []
+    read: list[Report] | None = None
+    if is_bundle(file) or is_bulk_folder(file):  # a FHIR Bundle of one patient
+        from screen.fhir.read import explain_fhir
+
+        found = explain_fhir(file, trials, screening_date, datetime.date.today(), horizon)
+        if isinstance(found, str):
+            _error(found)
+            raise typer.Exit(2)
+        read, sources = found
     if trials.several:
         raise typer.Exit(
             _explain_trials(
@@ -701,17 +723,12 @@ def explain(
                 output,
                 max_bytes,
                 horizon,
+                read,
+                sources,
             )
         )
-    from screen.fhir.read import explain_fhir, is_fhir
-
-    sources: list[tuple[str, str]] = []
-    if is_fhir(file):  # a FHIR Bundle of one patient
-        found = explain_fhir(file, loaded, screening_date, datetime.date.today(), horizon)
-        if isinstance(found, str):
-            _error(found)
-            raise typer.Exit(2)
-        report, sources = found
+    if read is not None:
+        report = read[0]
     else:
         report = screen_file(
             file, loaded, screening_date, datetime.date.today(), max_bytes, horizon
@@ -721,10 +738,7 @@ def explain(
 
         def draw(console: Console) -> None:
             console.print(explain_view(report, wanted, every))
-            if sources:
-                console.print("\nValues read from FHIR (field: resource, date):")
-                for path, where in sources:
-                    console.print(f"  {path}: {where}", markup=False, highlight=False)
+            _print_sources(console, sources)
 
         _emit_rich(draw, output)
     elif format is Format.html:
@@ -752,13 +766,16 @@ def _explain_trials(
     output: Path | None,
     max_bytes: int,
     horizon: int,
+    read: list[Report] | None = None,
+    sources: list[tuple[str, str]] | None = None,
 ) -> int:
     """`screen explain` against several trials: each trial's explanation in turn (JSON: an
-    array of the reports, one per criteria set)."""
+    array of the reports, one per criteria set). `read`: the reports of a FHIR Bundle's
+    patient, with the `sources` of its values."""
     from screen.trials import screen_trials
 
     today = datetime.date.today()
-    reports = screen_trials(file, trials, screening_date, today, max_bytes, horizon)
+    reports = read or screen_trials(file, trials, screening_date, today, max_bytes, horizon)
     if format is Format.table:
         from rich.console import Group, RenderableType
         from rich.rule import Rule
@@ -777,7 +794,12 @@ def _explain_trials(
                 Rule(text(trial), align="left"),
                 explain_view(report, wanted, every),
             ]
-        _emit_rich(lambda console: console.print(Group(*views)), output)
+
+        def draw(console: Console) -> None:
+            console.print(Group(*views))
+            _print_sources(console, sources or [])
+
+        _emit_rich(draw, output)
     elif format is Format.html:
         from screen.render.html import trials_page
 
@@ -794,6 +816,14 @@ def _explain_trials(
         else:
             _emit("".join(explained(r, wanted, indent=None) for r in reports), output)
     return _exit_code(_verdicts(reports))
+
+
+def _print_sources(console: Console, sources: list[tuple[str, str]]) -> None:
+    """Where each value read from FHIR came from."""
+    if sources:
+        console.print("\nValues read from FHIR (field: resource, date):")
+        for path, where in sources:
+            console.print(f"  {path}: {where}", markup=False, highlight=False)
 
 
 class ListFormat(enum.StrEnum):
