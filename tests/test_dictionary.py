@@ -127,6 +127,14 @@ def test_the_core_record_does_not_know_a_trial_s_fields(tmp_path: Path) -> None:
             "  - {path: qtc, type: quantity, description: x}\n",
             "a quantity needs its analyte's `unit`",
         ),
+        (
+            "  - {path: qtc, type: yes_no, unit: ms, description: x}\n",
+            "`unit` and `accepts` are for quantities and numbers",
+        ),
+        (
+            "  - {path: qtc, type: number, unit: ms, reference_range: true, description: x}\n",
+            "`reference_range` is for quantities",
+        ),
     ],
 )
 def test_a_broken_dictionary_is_refused_with_its_problem(

@@ -666,3 +666,45 @@ def test_fhir_patients_go_to_worker_processes(criteria: Criteria) -> None:
     assert [s.patient_id for s in parallel] == ["fhir-0001", "fhir-0002", "fhir-0003", "fhir-0001"]
     warnings = [w["message"] for w in json.loads(parallel[3].rendered)["warnings"]]
     assert any("is also in" in message for message in warnings)
+
+
+UCUM = "http://unitsofmeasure.org"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "percent", "in6", "note"),
+    [
+        ({"value": 0.61, "system": UCUM, "code": "1"}, 61.0, "pass", None),  # a fraction
+        ({"value": 0.61, "unit": "1"}, 61.0, "pass", None),  # the same, UCUM unit as text
+        ({"value": 61, "system": UCUM, "code": "%"}, 61.0, "pass", None),
+        ({"value": 0.61}, None, "unknown", "0.61 with no unit"),  # a fraction or a percent?
+        ({"value": 61}, None, "unknown", "61.0 with no unit"),
+        ({"value": 61, "system": UCUM, "code": "mL"}, None, "unknown", "61.0 with unit 'mL'"),
+    ],
+)
+def test_an_lvef_as_a_fraction_is_a_percent_and_a_bare_number_is_no_value(
+    criteria: Criteria,
+    eligible: dict[str, Any],
+    tmp_path: Path,
+    quantity: dict[str, Any],
+    percent: float | None,
+    in6: str,
+    note: str | None,
+) -> None:
+    data = json.loads(ELIGIBLE.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "fhir-0001-lvef":
+            entry["resource"]["valueQuantity"] = quantity
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    mapped = _mapped(criteria, bundle)
+    assert _at(mapped.record, "lvef.percent") == percent
+    if note is not None:
+        assert "lvef" not in mapped.record  # nor its method and date alone
+        assert any(
+            n.startswith(f"lvef.percent: Observation/fhir-0001-lvef: {note}") for n in mapped.notes
+        )
+    record = _merge(_hand_part(eligible), mapped.record)
+    report = screen_data(record, "", "fhir", criteria, today=TODAY)
+    assert {o.criterion.id: o.status for o in report.outcomes}["IN6"] == in6
+    assert (report.verdict == "eligible") == (in6 == "pass")

@@ -10,6 +10,7 @@ latest results disagree on one date (each with a note).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from screen.fhir.bundle import PatientResources
@@ -254,15 +255,36 @@ class _Reader:
         if child.type in ("integer", "number"):
             if child.codes:
                 if self.matches(obs.code, child.codes):
-                    return _number(child, obs.valueQuantity, obs.valueInteger)
+                    return self.number(child, obs, obs.valueQuantity, obs.valueInteger)
                 for part in obs.component:
                     if self.matches(part.code, child.codes):
-                        return _number(child, part.valueQuantity, part.valueInteger)
+                        return self.number(child, obs, part.valueQuantity, part.valueInteger)
                 return None
-            return _number(child, obs.valueQuantity, obs.valueInteger)
+            return self.number(child, obs, obs.valueQuantity, obs.valueInteger)
         if child.type == "choice" and child.answers:
             return self.answer(child, obs.code)
         return None
+
+    def number(
+        self, spec: FieldSpec, obs: Observation, quantity: Quantity | None, integer: int | None
+    ) -> Any:
+        """The number given; for a field with a `unit`, only with that unit or one it
+        `accepts` (converted): a bare 0.61 could be a fraction or a percent, so a value
+        without a unit the field knows is left out, with a note."""
+        value = _number(spec, quantity, integer)
+        if value is None or spec.unit is None:
+            return value
+        unit = self.unit(spec, quantity) if quantity is not None and integer is None else None
+        if unit is None:
+            written = (quantity.code or quantity.unit) if quantity is not None else None
+            why = f"unit {written!r}" if written else "no unit"
+            units = ", ".join(repr(u) for u in (spec.unit, *spec.accepts))
+            self.mapped.notes.append(
+                f"{spec.path}: {_ref(obs)}: {value} with {why}, left out (read in {units})"
+            )
+            return None
+        conversion = spec.accepts.get(unit)
+        return value if conversion is None else float(conversion.apply(Decimal(str(value))))
 
     def value(self, spec: FieldSpec, observations: list[Observation]) -> None:
         found = []
@@ -270,7 +292,9 @@ class _Reader:
             if not self.matches(obs.code, spec.codes):
                 continue
             numeric = spec.type in ("integer", "number")
-            value: Any = _number(spec, obs.valueQuantity, obs.valueInteger) if numeric else None
+            value: Any = (
+                self.number(spec, obs, obs.valueQuantity, obs.valueInteger) if numeric else None
+            )
             if value is None:
                 answer = self.answer(spec, obs.valueCodeableConcept)
                 if answer is not None:

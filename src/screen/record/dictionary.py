@@ -81,8 +81,12 @@ class FieldSpec(_Spec):
             raise ValueError("`choices` is given exactly for a field of type choice")
         if self.type == "quantity" and not self.unit:
             raise ValueError("a quantity needs its analyte's `unit`")
-        if self.type != "quantity" and (self.unit or self.accepts or self.reference_range):
-            raise ValueError("`unit`, `accepts` and `reference_range` are for quantities")
+        if self.type not in ("quantity", "number") and (self.unit or self.accepts):
+            # a number's unit is the one the record holds it in; `accepts` converts a value
+            # read from FHIR in another unit (an LVEF given as the fraction 1 is x 100 %)
+            raise ValueError("`unit` and `accepts` are for quantities and numbers")
+        if self.type != "quantity" and self.reference_range:
+            raise ValueError("`reference_range` is for quantities")
         if self.series and self.type != "quantity":
             raise ValueError("`series` is for quantities")
         numeric = self.type in ("integer", "number")
