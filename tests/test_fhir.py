@@ -708,3 +708,35 @@ def test_an_lvef_as_a_fraction_is_a_percent_and_a_bare_number_is_no_value(
     report = screen_data(record, "", "fhir", criteria, today=TODAY)
     assert {o.criterion.id: o.status for o in report.outcomes}["IN6"] == in6
     assert (report.verdict == "eligible") == (in6 == "pass")
+
+
+SYNTHEA = FIXTURES / "synthea-bulk"
+
+
+def test_a_synthea_bulk_excerpt_screens_in_one_batch_as_each_patient_alone(
+    tmp_path: Path,
+) -> None:
+    """Published Synthea patients (not breast-cancer patients): no error row, never eligible,
+    and each patient's result through the workers equals its own Bundle screened alone."""
+    batch = _lines(str(SYNTHEA), "--workers", "2")
+    assert len(batch) == 4
+    assert {r["verdict"] for r in batch} <= {"ineligible", "incomplete"}
+    for report in batch:
+        [group] = [g for g in read_bulk(SYNTHEA) if g.patient_id == report["patient_id"]]
+        bundle = tmp_path / f"{group.patient_id}.json"
+        entries = [{"resource": resource} for resource in group.resources]
+        bundle.write_text(
+            json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+        )
+        [alone] = _lines(str(bundle))
+        assert _results(alone) == _results(report)
+    assert any(r["verdict"] == "ineligible" for r in batch)  # the man: IN5 fails
+
+
+def test_a_synthea_chart_gives_only_what_it_says(criteria: Criteria) -> None:
+    """140 Conditions (none of our codes) and 41 prescriptions (none a cancer drug): the
+    record is the patient's identity, nothing made up from silence."""
+    for group in read_bulk(SYNTHEA):
+        mapped = map_patient(group, criteria.catalog.dictionary)
+        assert set(mapped.record) == {"patient_id", "sex", "birth_date"}
+        assert mapped.notes == []
