@@ -135,6 +135,20 @@ def test_the_core_record_does_not_know_a_trial_s_fields(tmp_path: Path) -> None:
             "  - {path: qtc, type: number, unit: ms, reference_range: true, description: x}\n",
             "`reference_range` is for quantities",
         ),
+        (
+            "  - {path: steroids, type: list, description: x, medications: {read_as: courses, classes: [corticosteroid], fields: {agent: drug}}}\n"
+            "  - {path: steroids.name, type: drug, description: x}\n",
+            "`medications` names drug, not a field of its entries",
+        ),
+        (
+            "  - {path: steroids, type: list, description: x, medications: {read_as: regimens, classes: [cytotoxic], fields: {agents: name}}}\n"
+            "  - {path: steroids.name, type: drugs, description: x}\n",
+            "`fields` of a regimens reading: agents, end, start needed",
+        ),
+        (
+            "  - {path: qtc, type: number, description: x, medications: {read_as: courses, classes: [a], fields: {agent: a}}}\n",
+            "`medications` is for list fields",
+        ),
     ],
 )
 def test_a_broken_dictionary_is_refused_with_its_problem(

@@ -411,9 +411,7 @@ def test_order_never_matters_and_nothing_comes_without_a_source(
         assert _at(first.record, path) is not None
 
 
-def test_the_drug_history_is_listed_for_people_never_read_into_fields(
-    criteria: Criteria, tmp_path: Path
-) -> None:
+def test_the_drug_history_is_listed_for_people(criteria: Criteria, tmp_path: Path) -> None:
     from screen.fhir.prefill import prefilled_record
 
     mapped = _mapped(criteria)
@@ -740,3 +738,225 @@ def test_a_synthea_chart_gives_only_what_it_says(criteria: Criteria) -> None:
         mapped = map_patient(group, criteria.catalog.dictionary)
         assert set(mapped.record) == {"patient_id", "sex", "birth_date"}
         assert mapped.notes == []
+
+
+MEDICATED = FIXTURES / "medications.bundle.json"
+
+
+def _medicated(criteria: Criteria, path: Path = MEDICATED, dictionary: Any = None) -> Mapped:
+    [group] = read_bundle(path)
+    return map_patient(group, dictionary or criteria.catalog.dictionary, criteria.vocabulary)
+
+
+def test_medications_are_read_into_regimens_doses_and_courses(criteria: Criteria) -> None:
+    mapped = _medicated(criteria)
+    assert mapped.record["prior_regimens"] == [
+        # four AC cycles three weeks apart: one course each, started together: one regimen;
+        # ondansetron (supportive) set aside; no setting: the chart does not say it
+        {
+            "agents": ["cyclophosphamide", "doxorubicin hydrochloride"],
+            "start": "2020-01-06",
+            "end": "2020-03-09",
+        },
+        {"agents": ["Herceptin", "paclitaxel"], "start": "2020-03-30", "end": "2021-03-29"},
+    ]
+    # 96 mg / 1.6 m2 = 60 mg/m2, four times
+    assert mapped.record["anthracyclines"] == [
+        {"agent": "doxorubicin hydrochloride", "cumulative_dose_mg_m2": 240.0}
+    ]
+    assert mapped.record["corticosteroids"] == [
+        {
+            "agent": "prednisolone",
+            "start": "2026-06-01",
+            "ongoing": True,
+            "route": "oral",
+            "daily_dose_mg": 10.0,  # 5 mg twice a day
+        }
+    ]
+    sources = {path: [str(s) for s in found] for path, found in mapped.provenance.items()}
+    assert sources["prior_regimens.1"] == [
+        "MedicationStatement/fhir-0004-her (2020-03-30)",
+        "MedicationStatement/fhir-0004-pac (2020-03-30)",
+    ]
+    assert len(sources["prior_regimens.0"]) == 8 and len(sources["anthracyclines.0"]) == 4
+    assert sources["corticosteroids.0"] == ["MedicationRequest/fhir-0004-pred (2026-06-01)"]
+    assert any("Acetaminophen 325 MG Oral Tablet" in note for note in mapped.notes)
+    without = map_patient(read_bundle(MEDICATED)[0], criteria.catalog.dictionary)
+    assert not {"prior_regimens", "anthracyclines", "corticosteroids"} & set(without.record)
+
+
+def _dox(data: dict[str, Any], cycle: int) -> dict[str, Any]:
+    [found] = [
+        e["resource"] for e in data["entry"] if e["resource"]["id"] == f"fhir-0004-dox-{cycle}"
+    ]
+    return found
+
+
+def _no_dose(data: dict[str, Any]) -> None:
+    del _dox(data, 2)["dosage"]["dose"]
+
+
+def _old_area(data: dict[str, Any]) -> None:  # cycle 3's nearest area is 21 days before it
+    data["entry"] = [e for e in data["entry"] if e["resource"]["id"] != "fhir-0004-bsa-3"]
+
+
+def _per_area(data: dict[str, Any]) -> None:  # doses written per m2: no area needed
+    data["entry"] = [e for e in data["entry"] if "-bsa-" not in e["resource"]["id"]]
+    for cycle in (1, 2, 3, 4):
+        dose = _dox(data, cycle)["dosage"]["dose"]
+        dose.update(value=60, unit="mg/m2", code="mg/m2")
+
+
+def _statement(data: dict[str, Any]) -> None:  # a use with no dose given: the total is open
+    earlier = copy.deepcopy(_dox(data, 1))
+    earlier.update(resourceType="MedicationStatement", id="fhir-0004-dox-0")
+    earlier.pop("dosage")
+    earlier["effectiveDateTime"] = "2015-05-01"
+    data["entry"].append({"resource": earlier})
+
+
+def _in_grams(data: dict[str, Any]) -> None:
+    _dox(data, 4)["dosage"]["dose"].update(value=0.096, unit="g", code="g")
+
+
+@pytest.mark.parametrize(
+    ("change", "total", "why"),
+    [
+        (_no_dose, None, "fhir-0004-dox-2 has no dose"),
+        (_old_area, None, "fhir-0004-dox-3 has no body surface area within 7 days"),
+        (_per_area, 240.0, None),
+        (_statement, None, "fhir-0004-dox-0 is not an administration"),
+        (_in_grams, None, "fhir-0004-dox-4 has a dose in g"),
+    ],
+)
+def test_a_cumulative_dose_only_from_administrations_with_a_dose_and_an_area(
+    criteria: Criteria, tmp_path: Path, change: Any, total: float | None, why: str | None
+) -> None:
+    data = json.loads(MEDICATED.read_text())
+    change(data)
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    mapped = _medicated(criteria, bundle)
+    [entry] = mapped.record["anthracyclines"]
+    assert entry.get("cumulative_dose_mg_m2") == total and entry["agent"]
+    if why is not None:
+        assert any(why in note and "cumulative dose is unknown" in note for note in mapped.notes)
+        # EX5 on that record stays unknown, never a pass
+        record = {"patient_id": "x", "anthracyclines": mapped.record["anthracyclines"]}
+        report = screen_data(record, "", "fhir", criteria, today=TODAY)
+        assert {o.criterion.id: o.status for o in report.outcomes}["EX5"] == "unknown"
+
+
+def test_the_grouping_rule_is_data(criteria: Criteria) -> None:
+    """The same chart under a dictionary whose courses end at once: every AC cycle is a
+    regimen of its own (nothing about the grouping is in Python)."""
+    import dataclasses
+
+    dictionary = criteria.catalog.dictionary
+    spec = dictionary.fields["prior_regimens"]
+    assert spec.medications is not None
+    reading = spec.medications.model_copy(update={"same_course_within_days": 0})
+    fields = {
+        **dictionary.fields,
+        "prior_regimens": spec.model_copy(update={"medications": reading}),
+    }
+    strict = dataclasses.replace(dictionary, fields=fields)
+    regimens = _medicated(criteria, dictionary=strict).record["prior_regimens"]
+    assert [r["start"] for r in regimens] == [
+        "2020-01-06",
+        "2020-01-27",
+        "2020-02-17",
+        "2020-03-09",
+        "2020-03-30",
+    ]
+
+
+def test_a_route_the_dictionary_does_not_map_is_left_empty(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    data = json.loads(MEDICATED.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "fhir-0004-pred":
+            entry["resource"]["dosageInstruction"][0]["route"]["coding"][0]["code"] = "447694001"
+            entry["resource"]["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"] = "wk"
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    [course] = _medicated(criteria, bundle).record["corticosteroids"]
+    assert "route" not in course and "daily_dose_mg" not in course  # not daily: no daily dose
+    assert course["ongoing"] is True
+
+
+def test_regimens_from_the_chart_with_no_setting_are_never_eligible(
+    criteria: Criteria, eligible: dict[str, Any]
+) -> None:
+    """The eligible patient's own chart: its drug history read into the record gives
+    regimens without a setting, so IN3 stays unknown; once the coordinator enters the
+    setting the record is eligible."""
+    [group] = read_bundle(ELIGIBLE)
+    mapped = map_patient(group, criteria.catalog.dictionary, criteria.vocabulary)
+    assert [r["agents"] for r in mapped.record["prior_regimens"]] == [
+        ["docetaxel", "pertuzumab", "trastuzumab"],
+        ["trastuzumab emtansine"],
+        ["Xeloda"],
+    ]
+    assert mapped.record["corticosteroids"] == [
+        {"agent": "dexamethasone", "start": "2026-10-01", "end": "2026-10-03"}
+    ]
+    hand = _hand_part(eligible)
+    for field in ("prior_regimens", "corticosteroids"):
+        hand.pop(field)
+    record = _merge(hand, mapped.record)
+    report = screen_data(record, "", "fhir", criteria, today=TODAY)
+    assert report.verdict != "eligible"
+    assert {o.criterion.id: o.status for o in report.outcomes}["IN3"] == "unknown"
+    for regimen in record["prior_regimens"]:
+        regimen["setting"] = "advanced"
+    assert screen_data(record, "", "fhir", criteria, today=TODAY).verdict == "eligible"
+
+
+def test_check_leaves_lists_from_the_chart_unscreened_and_import_writes_them(
+    tmp_path: Path,
+) -> None:
+    """A chart may not hold every regimen: `check` does not screen the lists it read (the
+    criteria they decide stay unknown) and says so; `import` writes them, each entry with
+    its sources, for the coordinator to complete."""
+    [report] = _lines(str(MEDICATED))
+    statuses = {r["id"]: r["status"] for r in report["results"]}
+    assert statuses["IN3"] == statuses["EX1"] == statuses["EX5"] == statuses["EX20"] == "unknown"
+    assert any(
+        w["message"].startswith("prior_regimens: 2 entries read from the chart's medications")
+        for w in report["warnings"]
+    )
+    done = _run("import", str(MEDICATED), "--output-dir", str(tmp_path))
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "fhir-0004.yaml").read_text()
+    assert (
+        "prior_regimens:  # read from the chart: check it is complete; fill by hand: setting\n"
+        in text
+    )
+    assert (
+        "  - {agents: [Herceptin, paclitaxel], start: 2020-03-30, end: 2021-03-29}  "
+        "# from MedicationStatement/fhir-0004-her (2020-03-30), MedicationStatement/fhir-0004-pac (2020-03-30)"
+    ) in text
+    assert "  - {agent: doxorubicin hydrochloride, cumulative_dose_mg_m2: 240.0}  # from" in text
+    record = _run("check", str(tmp_path / "fhir-0004.yaml"), "-f", "json", "--as-of", "2026-11-20")
+    assert record.exit_code == 1, record.output  # read back valid; incomplete, not an error
+    results = {r["id"]: r["status"] for r in json.loads(record.stdout)["results"]}
+    assert results["IN3"] == "fail"  # never pertuzumab: decided whatever the setting
+    assert results["EX5"] == "pass"  # 240 mg/m2 doxorubicin: under every limit
+
+
+def test_a_malformed_medication_date_is_left_out_not_the_patient(
+    criteria: Criteria, tmp_path: Path
+) -> None:
+    data = json.loads(MEDICATED.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "fhir-0004-pac":
+            entry["resource"]["effectivePeriod"]["start"] = "2020-13-45"
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(data))
+    mapped = _medicated(criteria, bundle)
+    assert [r["agents"] for r in mapped.record["prior_regimens"]][1] == ["Herceptin"]
+    assert any("fhir-0004-pac: a malformed date" in note for note in mapped.notes)
+    [report] = screen_fhir(bundle, criteria, today=TODAY)
+    assert report.verdict == "incomplete"

@@ -869,13 +869,13 @@ def import_fhir(
 ) -> None:
     """Prefill one patient record per patient from FHIR exports: each value read with the resource and date it came from, every other field empty to fill by hand."""
     from screen.fhir.prefill import import_exports
-    from screen.rules.sources import union_dictionary
 
-    loaded = _load_trials(criteria)
-    dictionary = union_dictionary([c.catalog for c in loaded])
-    ids = [c.rules.criteria_set.id for c in loaded]
+    trials = _trials(criteria)
+    validator = trials.validator
     try:
-        written, problems = import_exports(sources, dictionary, ids, output_dir)
+        written, problems = import_exports(
+            sources, validator.catalog.dictionary, trials.ids, output_dir, validator.vocabulary
+        )
     except OSError as exc:
         _error(f"cannot write {output_dir}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_INVALID_INPUT) from None

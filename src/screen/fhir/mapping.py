@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from screen.fhir.bundle import PatientResources
+from screen.fhir.medications import read_medications
 from screen.fhir.models import (
     CodeableConcept,
     Condition,
@@ -25,10 +26,18 @@ from screen.fhir.models import (
     parse,
 )
 from screen.record.dictionary import Dictionary, FieldSpec
-from screen.rules.vocabulary import unit_key
+from screen.rules.vocabulary import Vocabulary, unit_key
 
 FINAL = {"final", "amended", "corrected"}
-NOT_GIVEN = {"entered-in-error", "not-taken", "not-done", "cancelled", "draft", "unknown"}
+NOT_GIVEN = {
+    "entered-in-error",
+    "not-taken",
+    "not-done",
+    "cancelled",
+    "draft",
+    "unknown",
+    "intended",  # a statement of a drug planned, not taken
+}
 NOT_SO = {"refuted", "entered-in-error", "unconfirmed", "provisional", "differential"}
 PAST = {"inactive", "remission", "resolved"}
 
@@ -54,13 +63,36 @@ class Mapped:
     provenance: dict[str, list[Source]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     medications: list[str] = field(default_factory=list)  # for people: drug, dates, source
+    open_lists: list[str] = field(default_factory=list)  # lists read from the medications
+
+    def screened(self) -> tuple[dict[str, Any], list[str]]:
+        """The record to screen, and notes: the lists read from the medications are left
+        out of it. The chart may not hold every regimen or course (open world: a list would
+        assert there are no others, and decide "more than 4 regimens" or a steroid course
+        on what is missing); `screen import` writes them for the coordinator to complete."""
+        if not self.open_lists:
+            return self.record, []
+        record = dict(self.record)
+        notes = []
+        for path in self.open_lists:
+            record.pop(path, None)
+            notes.append(
+                f"{path}: {_entries(len(self.record.get(path) or []))} read from the chart's "
+                "medications, not screened: the chart may not hold them all (screen import "
+                "writes them; complete the record, then screen it)"
+            )
+        return record, notes
 
 
-def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
-    """The record dict of one patient's resources under these dictionaries."""
+def map_patient(
+    group: PatientResources, dictionary: Dictionary, vocabulary: Vocabulary | None = None
+) -> Mapped:
+    """The record dict of one patient's resources under these dictionaries; with the drug
+    vocabulary, its medications too (the list rows with a `medications:` reading)."""
     mapped = Mapped(group.patient_id)
     observations: list[Observation] = []
     conditions: list[Condition] = []
+    medications: list[Medication] = []
     for raw in group.resources:
         resource = parse(raw)
         if resource is None:
@@ -77,7 +109,8 @@ def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
             else:
                 mapped.notes.append(f"{_ref(resource)}: status {resource.status}, left out")
         elif isinstance(resource, Medication):
-            _medication(resource, mapped)
+            if _medication(resource, mapped):
+                medications.append(resource)
         elif isinstance(resource, Condition):
             verification = _codes(resource.verificationStatus)
             if verification & NOT_SO:
@@ -98,6 +131,10 @@ def map_patient(group: PatientResources, dictionary: Dictionary) -> Mapped:
             reader.value(spec, observations)
         elif spec.type == "yes_no":
             reader.condition(spec, conditions, observations)
+    if vocabulary is not None:
+        read_medications(
+            medications, observations, dictionary, vocabulary, reader.put_list, mapped.notes.append
+        )
     return mapped
 
 
@@ -127,6 +164,19 @@ class _Reader:
             node = node.setdefault(step, {})
         node[name] = value
         self.mapped.provenance[path] = sources
+
+    def put_list(
+        self,
+        path: str,
+        entries: list[dict[str, Any]],
+        sources: list[list[tuple[str, str | None]]],
+    ) -> None:
+        """A list field's entries, each with its sources (as `path.N`)."""
+        self.put(path, entries, [])
+        del self.mapped.provenance[path]
+        self.mapped.open_lists.append(path)
+        for index, each in enumerate(sources):
+            self.mapped.provenance[f"{path}.{index}"] = [Source(r, d) for r, d in each]
 
     def latest(
         self, spec: FieldSpec, found: list[tuple[Observation, Any]]
@@ -335,18 +385,19 @@ class _Reader:
             self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
 
 
-def _medication(medication: Medication, mapped: Mapped) -> None:
-    """A drug the chart names, listed for the coordinator: regimens, their setting and
-    doses are not derived from it (not yet: see README, "From your EHR")."""
+def _medication(medication: Medication, mapped: Mapped) -> bool:
+    """A drug the chart names, listed for the coordinator (and read into the medication
+    lists when the vocabulary knows it); False when it is left out."""
     if medication.status in NOT_GIVEN:
         mapped.notes.append(f"{_ref(medication)}: status {medication.status}, left out")
-        return
+        return False
     name = medication.name
     if name is None:
         mapped.notes.append(f"{_ref(medication)}: no drug name, left out")
-        return
+        return False
     dates = " to ".join(d for d in (medication.start, medication.end) if d) or "no date"
     mapped.medications.append(f"{name}, {dates} ({_ref(medication)}, {medication.status})")
+    return True
 
 
 def _patient(patient: Patient, mapped: Mapped, dictionary: Dictionary) -> None:
@@ -399,3 +450,7 @@ def _group_read(spec: FieldSpec, dictionary: Dictionary) -> bool:
     """A field read with its group (a blood pressure's systolic), not on its own."""
     parent = dictionary.fields.get(spec.parent) if spec.parent else None
     return parent is not None and parent.type == "group" and bool(parent.codes)
+
+
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"

@@ -53,6 +53,36 @@ class Component(_Element):
     valueCodeableConcept: CodeableConcept | None = None
 
 
+class Repeat(_Element):
+    frequency: int | None = None
+    period: float | None = None
+    periodUnit: str | None = None
+
+
+class Timing(_Element):
+    repeat: Repeat | None = None
+
+
+class DoseAndRate(_Element):
+    doseQuantity: Quantity | None = None
+
+
+class Dosage(_Element):
+    """A dosage of any of the three medication resources: an administration's `dose`, or a
+    statement's or prescription's `doseAndRate` with its `timing`."""
+
+    route: CodeableConcept | None = None
+    dose: Quantity | None = None
+    doseAndRate: list[DoseAndRate] = []
+    timing: Timing | None = None
+
+    @property
+    def quantity(self) -> Quantity | None:
+        if self.dose is not None:
+            return self.dose
+        return next((d.doseQuantity for d in self.doseAndRate if d.doseQuantity), None)
+
+
 class Resource(_Element):
     resourceType: str
     id: str | None = None
@@ -105,6 +135,29 @@ class Medication(Resource):
     effectiveDateTime: str | None = None
     effectivePeriod: Period | None = None
     authoredOn: str | None = None
+    dosage: Any = None  # an administration's one Dosage; a statement's list of them
+    dosageInstruction: Any = None  # a prescription's list
+
+    @property
+    def dosages(self) -> list[Dosage]:
+        """The dosages given, each read leniently: a malformed one is skipped, not the drug."""
+        raw = self.dosageInstruction if self.dosageInstruction is not None else self.dosage
+        found = []
+        for item in raw if isinstance(raw, list) else [raw]:
+            try:
+                found.append(Dosage.model_validate(item))
+            except ValidationError:
+                continue
+        return found
+
+    @property
+    def names(self) -> list[str]:
+        """Every name the chart gives the drug: its text, then its codings' displays."""
+        concept = self.medicationCodeableConcept
+        if concept is None:
+            return []
+        found = [concept.text] if concept.text else []
+        return found + [c.display for c in concept.coding if c.display]
 
     @property
     def name(self) -> str | None:
@@ -120,7 +173,12 @@ class Medication(Resource):
 
     @property
     def end(self) -> str | None:
-        return _day(self.effectivePeriod.end) if self.effectivePeriod else None
+        """The period's end; a completed administration at one time ended that day."""
+        if self.effectivePeriod is not None:
+            return _day(self.effectivePeriod.end)
+        if self.resourceType == "MedicationAdministration" and self.status == "completed":
+            return _day(self.effectiveDateTime)
+        return None
 
 
 MODELS: dict[str, type[Resource]] = {

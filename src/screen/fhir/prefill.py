@@ -15,6 +15,7 @@ from screen.fhir.mapping import Mapped, map_patient
 from screen.output import open_atomically
 from screen.paths import display_name
 from screen.record.dictionary import Dictionary, FieldSpec, field_kind, field_values
+from screen.rules.vocabulary import Vocabulary
 
 INDENT = "  "
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -33,10 +34,8 @@ def prefilled_record(mapped: Mapped, dictionary: Dictionary, source: str, trials
     ]
     lines += [f"# Left out of the export: {comment(note)}" for note in mapped.notes]
     if mapped.medications:
-        lines.append("# Medications in the export, to enter by hand where they belong")
-        lines.append(
-            "# (regimens with their setting, anthracycline doses, corticosteroid courses):"
-        )
+        lines.append("# Medications in the export (those the drug vocabulary knows are read into")
+        lines.append("# the lists below: check them, and enter what they lack by hand):")
         lines += [f"#   {comment(line)}" for line in sorted(mapped.medications, key=_by_date)]
     lines += _fields(mapped, dictionary, "", 0)
     return "\n".join(lines) + "\n"
@@ -79,11 +78,29 @@ def _fields(mapped: Mapped, dictionary: Dictionary, parent: str, depth: int) -> 
             note = "" if _filled_under(mapped, spec.path) else f"  {_hand(spec)}"
             lines.append(f"{pad}{spec.name}:{note}")
             lines += _fields(mapped, dictionary, spec.path, depth + 1)
+        elif spec.type == "list" and _filled_under(mapped, spec.path):
+            lines += _entries(mapped, dictionary, spec, pad)
         elif spec.path in mapped.provenance:
             value = _value_at(mapped.record, spec.path)
             lines.append(f"{pad}{spec.name}: {flow(value)}  {_from(mapped, spec.path)}")
         else:
             lines.append(f"{pad}{spec.name}:  {_hand(spec)}")
+    return lines
+
+
+def _entries(mapped: Mapped, dictionary: Dictionary, spec: FieldSpec, pad: str) -> list[str]:
+    """A list read from the chart: each entry on its line with its sources; the entry
+    fields no entry has (a regimen's setting) named to fill by hand."""
+    entries = _value_at(mapped.record, spec.path) or []
+    missing = [
+        child.name
+        for child in dictionary.children(spec.path)
+        if all(child.name not in entry for entry in entries)
+    ]
+    hand = f"; fill by hand: {', '.join(missing)}" if missing else ""
+    lines = [f"{pad}{spec.name}:  # read from the chart: check it is complete{hand}"]
+    for index, entry in enumerate(entries):
+        lines.append(f"{pad}{INDENT}- {flow(entry)}  {_from(mapped, f'{spec.path}.{index}')}")
     return lines
 
 
@@ -121,7 +138,11 @@ def file_name(patient_id: str) -> str:
 
 
 def import_exports(
-    sources: list[Path], dictionary: Dictionary, trials: list[str], output_dir: Path
+    sources: list[Path],
+    dictionary: Dictionary,
+    trials: list[str],
+    output_dir: Path,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[list[Path], list[Problem]]:
     """One prefilled record per patient of each export, written into `output_dir` (each
     file whole or not at all; an existing file is never overwritten). One unreadable
@@ -145,7 +166,7 @@ def import_exports(
                     Problem(f"{target} already exists: not overwritten", name, None, "")
                 )
                 continue
-            mapped = map_patient(group, dictionary)
+            mapped = map_patient(group, dictionary, vocabulary)
             text = prefilled_record(
                 mapped, dictionary, f"{name}#Patient/{group.patient_id}", trials
             )

@@ -75,11 +75,15 @@ def screen_patient(
             for c in trials.sets
         ], None
     try:
-        mapped = map_patient(item.resources, trials.validator.catalog.dictionary)
-        notes = notes_of(mapped, item.source)
+        validator = trials.validator
+        mapped = map_patient(item.resources, validator.catalog.dictionary, validator.vocabulary)
+        record, withheld = mapped.screened()
+        notes = notes_of(mapped, item.source) + [
+            Problem(note, item.source, None, "") for note in withheld
+        ]
         try:
             patient, screening_date = validate_patient(
-                mapped.record,
+                record,
                 "",
                 item.source,
                 trials.validator,
@@ -88,13 +92,10 @@ def screen_patient(
             )
         except InputError as exc:
             return [
-                error_report(mapped.record, item.source, as_of, c, exc.problems)
-                for c in trials.sets
+                error_report(record, item.source, as_of, c, exc.problems) for c in trials.sets
             ], mapped
         reports = [
-            screen_record(
-                patient, screening_date, mapped.record, "", item.source, c, horizon_days, notes
-            )
+            screen_record(patient, screening_date, record, "", item.source, c, horizon_days, notes)
             for c in trials.sets
         ]
     except Exception as exc:  # a bug in screen, not in the export: say so, go on
@@ -124,10 +125,11 @@ def screen_fhir(
 
 
 def sources_of(mapped: Mapped) -> list[tuple[str, str]]:
-    """Each field read from FHIR and where it came from, for people."""
+    """Each field read from FHIR and screened, and where it came from, for people."""
     return [
         (path, ", ".join(str(source) for source in sources))
         for path, sources in mapped.provenance.items()
+        if not any(path == p or path.startswith(p + ".") for p in mapped.open_lists)
     ]
 
 

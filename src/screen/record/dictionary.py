@@ -51,6 +51,49 @@ class RequiredWhen(_Spec):
     message: str
 
 
+class AreaReading(_Spec):
+    """A body surface area Observation a dose is divided by: its codes, unit, and how many
+    days before the administration it may be."""
+
+    codes: dict[str, str | list[str]]
+    unit: str
+    dose_unit: str
+    within_days: Annotated[int, Field(ge=0)]
+
+
+class MedicationReading(_Spec):
+    """How a list field is read from the chart's MedicationStatement/Request/Administration
+    resources (screen.fhir.medications): which agents, by their classes in the drug
+    vocabulary, and which field of an entry takes what."""
+
+    read_as: Literal["regimens", "cumulative_doses", "courses"]
+    classes: list[str]  # an agent of one of these classes goes in
+    set_aside: list[str] = Field(default_factory=list)  # ... unless it has one of these
+    fields: dict[str, str]  # role (agents, agent, start, end, ongoing, dose, route) -> entry field
+    join_within_days: Annotated[int, Field(ge=0)] | None = None  # regimens: starts this close
+    same_course_within_days: Annotated[int, Field(ge=0)] | None = None  # one drug's uses
+    dose_unit: str | None = None  # cumulative_doses: a dose given in it counts as it is
+    area: AreaReading | None = None  # ... or in area.dose_unit divided by the body area
+
+    @model_validator(mode="after")
+    def _roles(self) -> MedicationReading:
+        needed, allowed = ROLES[self.read_as]
+        if not needed <= set(self.fields) <= allowed:
+            raise ValueError(
+                f"`fields` of a {self.read_as} reading: {', '.join(sorted(needed))} needed,"
+                f" only {', '.join(sorted(allowed))} allowed"
+            )
+        return self
+
+
+# each reading's roles: (needed, allowed)
+ROLES = {
+    "regimens": ({"agents", "start", "end"}, {"agents", "start", "end"}),
+    "cumulative_doses": ({"agent", "dose"}, {"agent", "dose"}),
+    "courses": ({"agent"}, {"agent", "start", "end", "ongoing", "route", "daily_dose"}),
+}
+
+
 class FieldSpec(_Spec):
     """One row of a dictionary: a field of the record."""
 
@@ -74,9 +117,12 @@ class FieldSpec(_Spec):
     not_before: str | None = None
     false_when_given: str | None = None
     message_when_both: str | None = None
+    medications: MedicationReading | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> FieldSpec:
+        if self.medications is not None and self.type != "list":
+            raise ValueError("`medications` is for list fields")
         if (self.type == "choice") != (self.choices is not None):
             raise ValueError("`choices` is given exactly for a field of type choice")
         if self.type == "quantity" and not self.unit:
@@ -202,6 +248,22 @@ def merge(files: list[tuple[DictionaryFile, str, str]]) -> Dictionary:
                 Problem(
                     f"field {spec.path!r}: code system(s) {', '.join(unknown)} not in any "
                     "dictionary's `code_systems`",
+                    files[-1][2] if files else "",
+                    None,
+                    "",
+                )
+            )
+        reading = spec.medications
+        missing = [
+            name
+            for name in (reading.fields.values() if reading is not None else ())
+            if f"{spec.path}.{name}" not in merged.fields
+        ]
+        if missing:
+            problems.append(
+                Problem(
+                    f"field {spec.path!r}: `medications` names {', '.join(missing)}, not a "
+                    "field of its entries",
                     files[-1][2] if files else "",
                     None,
                     "",
