@@ -738,6 +738,10 @@ def test_a_synthea_chart_gives_only_what_it_says(criteria: Criteria) -> None:
         mapped = map_patient(group, criteria.catalog.dictionary)
         assert set(mapped.record) == {"patient_id", "sex", "birth_date"}
         assert mapped.notes == []
+        # with the drug vocabulary: contraceptives, statins, analgesics are in no list
+        drugs = map_patient(group, criteria.catalog.dictionary, criteria.vocabulary)
+        assert drugs.record == mapped.record
+        assert [n for n in drugs.notes if "not in the drug vocabulary" not in n] == []
 
 
 MEDICATED = FIXTURES / "medications.bundle.json"
