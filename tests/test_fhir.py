@@ -964,3 +964,21 @@ def test_a_malformed_medication_date_is_left_out_not_the_patient(
     assert any("fhir-0004-pac: a malformed date" in note for note in mapped.notes)
     [report] = screen_fhir(bundle, criteria, today=TODAY)
     assert report.verdict == "incomplete"
+
+
+def test_reading_an_export_leaves_the_collector_as_it_was(tmp_path: Path) -> None:
+    import gc
+
+    from screen.fhir.read import read_patients
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceType": "Bundle", "entry": [')
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            assert len(read_patients(FIXTURES / "bulk")) == 3
+            with pytest.raises(InputError):
+                read_patients(bad)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()

@@ -142,6 +142,7 @@ class _Reader:
     def __init__(self, dictionary: Dictionary, mapped: Mapped) -> None:
         self.dictionary = dictionary
         self.mapped = mapped
+        self.aliases = {unit_key(alias): code for alias, code in dictionary.unit_aliases.items()}
 
     def matches(self, concept: CodeableConcept | None, codes: dict[str, str | list[str]]) -> bool:
         return concept is not None and any(
@@ -261,9 +262,7 @@ class _Reader:
         if not written:
             return None
         aliases = {unit_key(code): code for code in accepted}
-        aliases.update(
-            {unit_key(alias): code for alias, code in self.dictionary.unit_aliases.items()}
-        )
+        aliases.update(self.aliases)
         code = aliases.get(unit_key(written))
         return code if code in accepted else None
 
