@@ -4,7 +4,8 @@
 Open world: a value is written only from a resource that says it; nothing missing becomes
 `false` or `[]`. Resources entered in error, refuted or unconfirmed, and observations not
 final are left out; so is a result without a unit the dictionary accepts, and a field whose
-latest results disagree on one date (each with a note).
+latest results disagree on one date (each with a note). Explicit negatives: a coded answer
+(not pregnant), and a condition an mCODE comorbidities Observation says is absent.
 """
 
 from __future__ import annotations
@@ -360,28 +361,68 @@ class _Reader:
     def condition(
         self, spec: FieldSpec, conditions: list[Condition], observations: list[Observation]
     ) -> None:
-        """True from a current Condition with one of the codes; else an explicit answer (an
-        Observation with the code and a boolean, or a coded answer of `answers`); never
-        false from silence."""
+        """True from a current Condition with one of the codes; else the latest explicit
+        answer: an Observation with the code and a boolean or a coded answer of `answers`, or
+        an mCODE comorbidities Observation naming the code present or absent. A Condition wins
+        over an older negative; a negative of its day or later (or beside an undated one)
+        leaves the field unknown: the chart says both. Never false from silence."""
         current = [
             c
             for c in conditions
             if self.matches(c.code, spec.codes) and not (_codes(c.clinicalStatus) & PAST)
         ]
-        if current:
-            self.put(spec.path, True, [Source(_ref(c), c.date) for c in current])
-            return
         answers = []
         for obs in observations:
-            if not self.matches(obs.code, spec.codes):
-                continue
-            coded = self.answer(spec, obs.valueCodeableConcept)
-            value = obs.valueBoolean if coded is None else coded == "true"
-            if value is not None:
-                answers.append((obs, value))
+            if self.matches(obs.code, spec.codes):
+                coded = self.answer(spec, obs.valueCodeableConcept)
+                value = obs.valueBoolean if coded is None else coded == "true"
+                if value is not None:
+                    answers.append((obs, value))
+            stated = self.comorbidity(spec, obs)
+            if stated is not None:
+                answers.append((obs, stated))
         chosen = self.latest(spec, answers)
+        if current:
+            days = [c.date for c in current]
+            if chosen is not None and chosen[1] is False:
+                obs = chosen[0]
+                if None in days or max(d for d in days if d) <= (obs.date or ""):
+                    self.mapped.notes.append(
+                        f"{spec.path}: {', '.join(_ref(c) for c in current)} says present, "
+                        f"{_ref(obs)} ({obs.date}) says absent, left out"
+                    )
+                    return
+            self.put(spec.path, True, [Source(_ref(c), c.date) for c in current])
+            return
         if chosen is not None:
             self.put(spec.path, chosen[1], [Source(_ref(chosen[0]), chosen[0].date)])
+
+    def comorbidity(self, spec: FieldSpec, obs: Observation) -> bool | None:
+        """What an mCODE comorbidities Observation says of the field's condition: present
+        (True), absent (False) or nothing (None; also when it says both), read as the
+        dictionary's `comorbidities` say (STU2 components, STU3/STU4 extensions)."""
+        said: set[bool] = set()
+        for reading in self.dictionary.comorbidities:
+            for part in obs.component:
+                if self.matches(part.code, spec.codes):
+                    if self.matches(part.valueCodeableConcept, reading.present):
+                        said.add(True)
+                    elif self.matches(part.valueCodeableConcept, reading.absent):
+                        said.add(False)
+            panel = self.matches(obs.code, reading.codes)
+            for extension in obs.extension:
+                if not self.matches(extension.valueCodeableConcept, spec.codes):
+                    continue
+                if extension.url in reading.absent_extensions:
+                    said.add(False)
+                elif panel and extension.url in reading.present_extensions:
+                    said.add(True)
+        if len(said) > 1:
+            self.mapped.notes.append(
+                f"{spec.path}: {_ref(obs)} says both present and absent, left out"
+            )
+            return None
+        return said.pop() if said else None
 
 
 def _medication(medication: Medication, mapped: Mapped) -> bool:

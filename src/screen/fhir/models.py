@@ -36,6 +36,13 @@ class Reference(_Element):
     reference: str | None = None
 
 
+class Extension(_Element):
+    """An extension with a coded value (mCODE's comorbidConditionPresent / Absent)."""
+
+    url: str | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+
+
 class Period(_Element):
     start: str | None = None
     end: str | None = None
@@ -94,6 +101,7 @@ class Patient(Resource):
 
 
 class Observation(Resource):
+    extension: list[Extension] = []
     status: str | None = None
     code: CodeableConcept = CodeableConcept()
     subject: Reference | None = None

@@ -94,6 +94,19 @@ ROLES = {
 }
 
 
+class ComorbidityReading(_Spec):
+    """How an mCODE comorbidities Observation states that a condition is present or absent:
+    STU2 components (a condition or category code, valued `present` / `absent`), STU3/STU4
+    extensions on the Observation (one URL for present, one for absent), the present one read
+    only on an Observation with one of `codes` (it is a generic "related condition")."""
+
+    codes: dict[str, str | list[str]]
+    present: dict[str, str | list[str]]
+    absent: dict[str, str | list[str]]
+    present_extensions: list[str] = Field(default_factory=list)
+    absent_extensions: list[str] = Field(default_factory=list)
+
+
 class FieldSpec(_Spec):
     """One row of a dictionary: a field of the record."""
 
@@ -169,6 +182,7 @@ class DictionaryFile(_Spec):
     dictionary: DictionaryIdentity
     code_systems: dict[str, list[str]] = Field(default_factory=dict)
     unit_aliases: dict[str, str] = Field(default_factory=dict)
+    comorbidities: ComorbidityReading | None = None
     fields: list[FieldSpec]
 
 
@@ -180,6 +194,7 @@ class Dictionary:
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     unit_aliases: dict[str, str] = field(default_factory=dict)
     code_systems: dict[str, list[str]] = field(default_factory=dict)
+    comorbidities: list[ComorbidityReading] = field(default_factory=list)  # of every file
 
     @property
     def key(self) -> tuple[tuple[str, str], ...]:
@@ -241,6 +256,8 @@ def merge(files: list[tuple[DictionaryFile, str, str]]) -> Dictionary:
         merged.unit_aliases.update(dictionary.unit_aliases)
         for name, systems in dictionary.code_systems.items():
             merged.code_systems[name] = [*merged.code_systems.get(name, []), *systems]
+        if dictionary.comorbidities is not None:
+            merged.comorbidities.append(dictionary.comorbidities)
     for spec in merged.fields.values():
         unknown = sorted(set(spec.codes).union(*spec.answers.values()) - set(merged.code_systems))
         if unknown:
@@ -264,6 +281,19 @@ def merge(files: list[tuple[DictionaryFile, str, str]]) -> Dictionary:
                 Problem(
                     f"field {spec.path!r}: `medications` names {', '.join(missing)}, not a "
                     "field of its entries",
+                    files[-1][2] if files else "",
+                    None,
+                    "",
+                )
+            )
+    for comorbidities in merged.comorbidities:
+        used = [comorbidities.codes, comorbidities.present, comorbidities.absent]
+        unknown = sorted(set().union(*used) - set(merged.code_systems))
+        if unknown:
+            problems.append(
+                Problem(
+                    f"comorbidities: code system(s) {', '.join(unknown)} not in any "
+                    "dictionary's `code_systems`",
                     files[-1][2] if files else "",
                     None,
                     "",
