@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screen.fhir.bundle import PatientResources, read_bundle
 from screen.fhir.mapping import Mapped, map_patient
@@ -218,6 +221,48 @@ def test_the_present_extension_counts_only_on_a_comorbidities_observation(
     absent = _stu4("o", "2026-11-01", "mcode-related-condition-absent", HIV)
     absent["code"] = observation["code"]
     assert _hiv(criteria, absent)[0] is False  # "not present" says so wherever it is
+
+
+STATEMENTS = st.lists(
+    st.tuples(
+        st.sampled_from(["present", "absent", "condition", "resolved"]),
+        st.dates(date(2026, 11, 1), date(2026, 11, 6)).map(date.isoformat),
+    ),
+    max_size=6,
+)
+
+
+def _statement(index: int, kind: str, day: str) -> dict[str, Any]:
+    if kind in ("condition", "resolved"):
+        condition = _hiv_condition(day, "active" if kind == "condition" else "resolved")
+        condition["id"] = f"c{index}"
+        return condition
+    url = "mcode-related-condition" if kind == "present" else "mcode-related-condition-absent"
+    return _stu4(f"o{index}", day, url, HIV)
+
+
+@given(STATEMENTS, st.randoms(use_true_random=False))
+@settings(max_examples=80, deadline=None)
+def test_false_only_from_an_absent_newer_than_every_other_statement(
+    criteria: Criteria, statements: list[tuple[str, str]], rng: Any
+) -> None:
+    """False needs an "absent" later than every current Condition and "present"; true needs
+    a current Condition or a "present", and no "absent" later than all of them; the order of
+    the resources never matters."""
+    resources = [_statement(i, kind, day) for i, (kind, day) in enumerate(statements)]
+    value, mapped = _hiv(criteria, *resources)
+    rng.shuffle(resources)
+    again, shuffled = _hiv(criteria, *resources)
+    assert again == value and sorted(shuffled.notes) == sorted(mapped.notes)
+    assert shuffled.provenance == mapped.provenance
+    absent = [day for kind, day in statements if kind == "absent"]
+    others = [day for kind, day in statements if kind in ("present", "condition")]
+    if value is False:
+        assert absent and all(day < max(absent) for day in others)
+    if value is True:
+        assert others and not any(day > max(others) for day in absent)
+    if not statements or {kind for kind, _ in statements} == {"resolved"}:
+        assert value is None
 
 
 def test_the_answers_are_data(criteria: Criteria) -> None:

@@ -366,11 +366,14 @@ class _Reader:
         an mCODE comorbidities Observation naming the code present or absent. A Condition wins
         over an older negative; a negative of its day or later (or beside an undated one)
         leaves the field unknown: the chart says both. Never false from silence."""
-        current = [
-            c
-            for c in conditions
-            if self.matches(c.code, spec.codes) and not (_codes(c.clinicalStatus) & PAST)
-        ]
+        current = sorted(
+            (
+                c
+                for c in conditions
+                if self.matches(c.code, spec.codes) and not (_codes(c.clinicalStatus) & PAST)
+            ),
+            key=_ref,
+        )  # the same resources in any order give the same notes and sources
         answers = []
         for obs in observations:
             if self.matches(obs.code, spec.codes):
