@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from screen.screening import screen_file
 # The checked-criteria cache of the tests' runs (in-process and CLI subprocesses) lives in
 # a folder of their own, never in the user's cache; tests of the cache set their own.
 os.environ["SCREEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="screen-test-cache-")
+atexit.register(shutil.rmtree, os.environ["SCREEN_CACHE_DIR"], ignore_errors=True)
 os.environ.pop("SCREEN_NO_CACHE", None)
 
 # The mutation run (tools/mutation/run.sh) wants the same examples for every mutant.

@@ -7,6 +7,8 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,96 @@ def test_only_the_newest_checks_are_kept(
     assert len(_files(cache)) == 2
     _no_reading(monkeypatch)
     load_criteria(own_set)  # the newest is among them
+
+
+def _linked_set(folder: Path, vocabulary: Path) -> Path:
+    """The PRECIOUS set in `folder`, its drug vocabulary a link to `vocabulary`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = bundled_criteria_path().read_text(encoding="utf-8")
+    (folder / "trial.yaml").write_text(
+        text.replace("vocabularies: [drugs]", "vocabularies: [./drugs.yaml]"), encoding="utf-8"
+    )
+    (folder / "drugs.yaml").symlink_to(vocabulary)
+    return folder / "trial.yaml"
+
+
+def _vocabularies(tmp_path: Path) -> tuple[Path, Path]:
+    """The bundled drug vocabulary, and a copy that no longer knows Xeloda."""
+    bundled = ROOT / "criteria" / "vocabularies" / "drugs.yaml"
+    whole, cut = tmp_path / "v1.yaml", tmp_path / "v2.yaml"
+    shutil.copy(bundled, whole)
+    text = bundled.read_text(encoding="utf-8")
+    assert "        - Xeloda\n" in text
+    cut.write_text(text.replace("        - Xeloda\n", "", 1), encoding="utf-8")
+    return whole, cut
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_vocabulary_link_moved_to_another_file_is_checked_anew(
+    cache: Path, tmp_path: Path
+) -> None:
+    whole, cut = _vocabularies(tmp_path)
+    trial = _linked_set(tmp_path / "trial", whole)
+    args = ["check", str(ELIGIBLE), "--criteria", str(trial), "--format", "json"]
+    assert json.loads(runner.invoke(app, args).stdout)["verdict"] == "eligible"
+    (trial.parent / "drugs.yaml").unlink()
+    (trial.parent / "drugs.yaml").symlink_to(cut)  # Xeloda unknown now: IN3 cannot be read
+    assert json.loads(runner.invoke(app, args).stdout)["verdict"] == "incomplete"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_one_criteria_file_reached_by_two_paths_reads_what_each_uses(
+    cache: Path, tmp_path: Path
+) -> None:
+    whole, _ = _vocabularies(tmp_path)
+    real = _linked_set(tmp_path / "real", whole)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "trial.yaml").symlink_to(real)
+    (tmp_path / "a" / "drugs.yaml").symlink_to(whole)
+    (tmp_path / "b" / "drugs.yaml").write_text("vocabulary: [not valid\n", encoding="utf-8")
+    load_criteria(tmp_path / "a" / "trial.yaml")
+    with pytest.raises(InputError) as raised:
+        load_criteria(tmp_path / "b" / "trial.yaml")
+    assert any("drugs.yaml" in problem.file for problem in raised.value.problems)
+
+
+def test_a_dangling_link_among_the_programs_files_costs_no_run(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "cli.py").write_text("")
+    (package / ".#cli.py").symlink_to(tmp_path / "nowhere")  # an editor's lock link
+    monkeypatch.setattr(checked_cache, "__file__", str(package / "checked_cache.py"))
+    assert checked_cache._code_fingerprint().count(".py:") == 1
+    assert _screened()["verdict"] == "eligible"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_pipe_planted_in_the_cache_does_not_hang_a_run(cache: Path) -> None:
+    load_criteria()
+    (kept,) = _files(cache)
+    kept.unlink()
+    os.mkfifo(kept)
+    command = [sys.executable, "-m", "screen", "check", str(ELIGIBLE), "--format", "json"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "eligible"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_folder_others_can_write_is_not_used(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_criteria()
+    cache.chmod(0o777)
+    _no_reading(monkeypatch)
+    with pytest.raises(AssertionError, match="read again"):
+        load_criteria()
+
+
+def test_a_relative_cache_folder_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCREEN_CACHE_DIR", "cache-here")
+    monkeypatch.delenv("SCREEN_NO_CACHE", raising=False)
+    assert checked_cache.cache_dir() is None

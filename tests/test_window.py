@@ -286,3 +286,31 @@ def test_the_window_equals_evaluating_every_day_of_the_horizon(record: dict[str,
     assert (found.eligible_from, found.eligible_until) == day_by_day(patient)
     if found.eligible_from is None:
         assert (found.assumed_from, found.assumed_until) == assumed_day_by_day(patient)
+
+
+def test_the_timeline_reads_list_entries_as_the_verdict_does(
+    tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    """An entry of a supportive agent alone is set aside by the criteria's `entries:`: the
+    timeline picture (tracks) must read it so too, or it shows a stretch the window denies."""
+    criteria = one_rule_criteria(
+        tmp_path,
+        "IN1 inclusion No recent regimen: no regimen started within 28 days",
+        "{not: {exists: prior_regimens, where: {date: start, within: {days: 28}}}}",
+        extra="entries: {prior_regimens: {drugs: agents, set_aside: [supportive]}}\n",
+        vocabulary="{classes: [supportive, x], drugs: [{name: denosumab, classes: [supportive]}]}",
+    )
+    eligible["prior_regimens"] = [
+        {"agents": ["docetaxel"], "setting": "advanced", "start": datetime.date(2026, 10, 30)},
+        {"agents": ["denosumab"], "setting": "advanced", "start": datetime.date(2026, 11, 15)},
+    ]
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    report = screen_file(path, criteria, None, TODAY)
+    assert report.eligibility.eligible_from == datetime.date(2026, 11, 28)
+    assert report.tracks is not None
+    ((_, segments),) = report.tracks()
+    assert [(s.start, s.status) for s in segments] == [
+        (TODAY, "fail"),
+        (datetime.date(2026, 11, 28), "pass"),
+    ]

@@ -8,8 +8,9 @@ file is ignored and rebuilt, never trusted. It is read with a restricted unpickl
 builds only the criteria's own classes and a few plain value types: no code from the cache
 file can run. Where the cache directory cannot be written, every run simply checks anew.
 
-`SCREEN_CACHE_DIR` names the directory (default: the user's cache directory + `screen`);
-`SCREEN_NO_CACHE=1` turns the cache off.
+`SCREEN_CACHE_DIR` names the directory, an absolute path (default: the user's cache
+directory + `screen`); `SCREEN_NO_CACHE=1` turns the cache off. A folder that is not the
+user's own, or that others can write, is not used.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from screen.rules.language import CriteriaSet
-from screen.rules.sources import Catalog
+from screen.rules.sources import Catalog, files_used
 from screen.rules.vocabulary import Vocabulary
 
 FORMAT = b"screen-checked-criteria-1"
@@ -55,8 +56,8 @@ def cache_dir() -> Path | None:
     if os.environ.get("SCREEN_NO_CACHE", "") not in ("", "0"):
         return None
     chosen = os.environ.get("SCREEN_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen else None
+    if chosen is not None:  # relative: not in whatever folder (of patient files) one is in
+        return Path(chosen) if chosen and os.path.isabs(chosen) else None
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
@@ -76,6 +77,7 @@ def key_of(path: Path, digest: str) -> str:
     parts = [
         FORMAT.decode(),
         digest,
+        str(path.absolute()),  # as given: `uses:` paths are found beside it, links and all
         str(path.resolve()),
         __version__,
         pydantic.VERSION,
@@ -94,47 +96,56 @@ def _code_fingerprint() -> str:
         folders[:] = sorted(f for f in folders if f != "__pycache__")
         for name in sorted(names):
             if name.endswith(".py"):
-                stat = os.stat(os.path.join(folder, name))
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:  # an editor's dangling lock link, a file being replaced
+                    continue
                 found.append(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\n".join(found)
 
 
 def read(path: Path, digest: str) -> Checked | None:
     """The checked criteria kept for this file, or None (no cache, stale, corrupt)."""
-    folder = cache_dir()
-    if folder is None:
-        return None
-    key = key_of(path, digest)
     try:
+        folder = cache_dir()
+        if folder is None or not _own_folder(folder):
+            return None
+        key = key_of(path, digest)
         data = _read_own_file(folder / f"criteria-{key}.pickle")
         if data is None:
             return None
         stored = _Restricted(io.BytesIO(data)).load()
         if not _well_formed(stored, key):
             return None
+        rules = stored["checked"][0]
+        dictionaries, vocabularies = files_used(rules, path)
+        if [name for name, _ in stored["files"]] != [str(p) for p in dictionaries + vocabularies]:
+            return None  # `uses:` leads elsewhere now (a link moved, another copy of the file)
         for name, file_digest in stored["files"]:
             if _sha256_of(name) != file_digest:
                 return None  # a dictionary or vocabulary changed since
         checked: Checked = stored["checked"]
         return checked
-    except Exception:  # anything wrong with a cache file means: not trusted
+    except Exception:  # anything wrong with the cache means: not trusted, check anew
         return None
 
 
 def write(path: Path, digest: str, checked: Checked) -> None:
     """Keep the checked criteria for the next run (whole or not at all; failures ignored)."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    key = key_of(path, digest)
     rules, catalog, vocabulary = checked
     try:
+        folder = cache_dir()
+        if folder is None:
+            return
+        key = key_of(path, digest)
         files = [(name, _sha256_of(name)) for name in catalog.files]
         data = pickle.dumps(
             {"key": key, "files": files, "checked": (rules, catalog, vocabulary)},
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _own_folder(folder):
+            return
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".criteria-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -144,7 +155,7 @@ def write(path: Path, digest: str, checked: Checked) -> None:
             os.unlink(temporary)
             raise
         _prune(folder)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+    except Exception:  # a cache that cannot be written only costs the next run time
         return
 
 
@@ -155,10 +166,21 @@ def _prune(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _own_folder(folder: Path) -> bool:
+    """The cache folder is the user's own and no one else can write into it (a file planted
+    there, even one the unpickler refuses, must not be met at all)."""
+    info = os.stat(folder)
+    if hasattr(os, "getuid"):
+        return info.st_uid == os.getuid() and not info.st_mode & 0o022
+    return True  # pragma: no cover - Windows: the user's profile directory is private
+
+
 def _read_own_file(file: Path) -> bytes | None:
-    """The file's bytes if it is a regular file of ours that no one else can write."""
+    """The file's bytes if it is a regular file of ours that no one else can write (opened
+    without waiting: a named pipe planted there must not hang the program)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        descriptor = os.open(file, flags)
     except OSError:
         return None
     with os.fdopen(descriptor, "rb") as stream:

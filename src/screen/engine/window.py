@@ -454,6 +454,7 @@ def tracks(
     """Per time-limited criterion (one with a date of change in the horizon), its statuses
     over the whole horizon: for the eligibility timeline picture (computed only when asked)."""
     end = as_of + datetime.timedelta(days=horizon_days)
+    record = vocabulary.read_entries(record)  # as the verdict and the window read it
     found = []
     for outcome in outcomes:
         criterion = outcome.criterion

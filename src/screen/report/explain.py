@@ -45,7 +45,7 @@ class Step:
     notes: list[str] = field(default_factory=list)
     children: list[Step] = field(default_factory=list)
     item: int | None = None  # the index in the list as read (0-based)
-    entries: tuple[int, ...] = ()  # the item's number(s) in the file's list (1-based)
+    entries: tuple[int, ...] = ()  # an item's number(s) in the file's list (1-based)
 
     @property
     def item_label(self) -> str:
@@ -93,7 +93,7 @@ def step(trace: Trace, decided: bool = False) -> Step:
         notes,
         children,
         trace.item,
-        trace.entries,
+        trace.entries or ((trace.item + 1,) if trace.item is not None else ()),
     )
 
 

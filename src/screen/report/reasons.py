@@ -183,11 +183,10 @@ def number(item: Trace | Term) -> str:
     return "+".join(f"#{n}" for n in numbers)
 
 
-def index(item: Trace | Term) -> str:
-    """The item's index in the file's list (0-based, as a path writes it): `[3]`, or
-    `[1+2]` for entries read as one, whose parts each may hold the datum."""
-    numbers = item.entries or ((item.item or 0) + 1,)
-    return "+".join(str(n - 1) for n in numbers)
+def indexes(item: Trace | Term) -> list[int]:
+    """The item's index in the file's list (0-based, as a path writes it), or the indexes of
+    the entries read as one: each part may be where the datum is missing."""
+    return [n - 1 for n in item.entries or ((item.item or 0) + 1,)]
 
 
 def noun(path: str) -> str:
@@ -443,35 +442,39 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
         return [Need(path, f"{path} (an empty list if none)")]
     if isinstance(node, Exists | Count | Latest | Sum):
         path = evidence.path
-        found = [n for c in decisive(trace) for n in needs_of(c, f"{prefix}{path}[{index(c)}].")]
+        found = [
+            n
+            for c in decisive(trace)
+            for i in indexes(c)
+            for n in needs_of(c, f"{prefix}{path}[{i}].")
+        ]
         if isinstance(node, Sum) and node.factor:
             found += [
                 Need(
-                    f"{prefix}{path}[{index(t)}].{node.factor.key}",
+                    f"{prefix}{path}[{i}].{node.factor.key}",
                     f"a known {node.factor.table} factor for {t.name!r}"
                     if t.name
-                    else f"{prefix}{path}[{index(t)}].{node.factor.key}",  # not recorded at all
+                    else f"{prefix}{path}[{i}].{node.factor.key}",  # not recorded at all
                 )
                 for t in evidence.terms
                 if t.factor is None
+                for i in indexes(t)
             ]
         if isinstance(node, Latest):  # an undated item might be the latest: its date settles it
             found += [
-                Need(
-                    f"{prefix}{path}[{index(c)}].{node.by}", f"{prefix}{path}[{index(c)}].{node.by}"
-                )
+                Need(f"{prefix}{path}[{i}].{node.by}", f"{prefix}{path}[{i}].{node.by}")
                 for c in trace.children
                 if c.item is not None
                 and c.item < len(evidence._items)
                 and getattr(evidence._items[c.item], node.by, None) is None
+                for i in indexes(c)
             ]
         if isinstance(node, Sum):  # an amount not recorded is data to collect too
             found += [
-                Need(
-                    f"{prefix}{path}[{index(t)}].{node.of}", f"{prefix}{path}[{index(t)}].{node.of}"
-                )
+                Need(f"{prefix}{path}[{i}].{node.of}", f"{prefix}{path}[{i}].{node.of}")
                 for t in evidence.terms
                 if t.amount is None and t.counted is not False
+                for i in indexes(t)
             ]
         return found
     if isinstance(evidence, FieldValue):

@@ -23,8 +23,8 @@ from screen.engine.trace import Outcome
 from screen.report.reasons import Need, needs_of, noun
 from screen.rules.schema import FieldType, PathError, resolve
 
-_INDEX = re.compile(r"\[\d+(?:\+\d+)*\]")
-_ENTRY = re.compile(r"^(?P<list>[^\[]+)\[(?P<index>\d+(?:\+\d+)*)\]\.(?P<field>[^\[]+)$")
+_INDEX = re.compile(r"\[\d+\]")
+_ENTRY = re.compile(r"^(?P<list>[^\[]+)\[(?P<index>\d+)\]\.(?P<field>[^\[]+)$")
 
 # record section -> task, in the order a coordinator works through them
 TASKS = {
@@ -133,9 +133,8 @@ def _entry_label(path: str) -> str | None:
     found = _ENTRY.match(path)
     if found is None:
         return None
-    numbers = "+".join(f"#{int(i) + 1}" for i in found["index"].split("+"))
     field = found["field"].replace("_", " ").replace(".", " ")
-    return f"{noun(found['list'])} {numbers} {field}"
+    return f"{noun(found['list'])} #{int(found['index']) + 1} {field}"
 
 
 def _choices(model: type[BaseModel] | None, path: str) -> tuple[Any, ...] | None:

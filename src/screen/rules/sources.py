@@ -54,17 +54,25 @@ def located(name: str, kind: str, beside: Path) -> Path:
     return bundled_path(kind, f"{name}.yaml")
 
 
+def files_used(rules: CriteriaSet, criteria_path: Path) -> tuple[list[Path], list[Path]]:
+    """The dictionaries and vocabularies a criteria set uses, where they are now (a link
+    followed): what a cached check of it must still have been made from."""
+    return (
+        [located(n, "dictionaries", criteria_path) for n in rules.uses.dictionaries],
+        [located(n, "vocabularies", criteria_path) for n in rules.uses.vocabularies],
+    )
+
+
 def catalog_of(rules: CriteriaSet, criteria_path: Path) -> Catalog:
     """Resolve and merge what the criteria set uses; InputError names each file's problems."""
-    dictionary_paths = [located(n, "dictionaries", criteria_path) for n in rules.uses.dictionaries]
+    dictionary_paths, vocabulary_paths = files_used(rules, criteria_path)
     dictionary = load_dictionaries(dictionary_paths)
     classes: list[str] = []
     drugs: list[DrugEntry] = []
     forms: list[str] = []
     equivalences: dict[str, EquivalenceTable] = {}
     files = [str(p) for p in dictionary_paths]
-    for name in rules.uses.vocabularies:
-        path = located(name, "vocabularies", criteria_path)
+    for path in vocabulary_paths:
         shared = read_vocabulary(path)
         files.append(str(path))
         classes += [c for c in shared.vocabulary.classes if c not in classes]
