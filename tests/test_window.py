@@ -23,7 +23,7 @@ from screen.errors import InputError
 from screen.load import Criteria, load_criteria, validate_patient
 from screen.report.report import verdict_of
 from screen.screening import screen_file
-from tests.conftest import EXAMPLES, TODAY, merge, one_rule_criteria, remove, yaml_cases
+from tests.conftest import EXAMPLES, ROOT, TODAY, merge, one_rule_criteria, remove, yaml_cases
 from tests.strategies import SCREENING, examples, variations
 
 WINDOWS = Path(__file__).parent / "windows"
@@ -313,4 +313,73 @@ def test_the_timeline_reads_list_entries_as_the_verdict_does(
     assert [(s.start, s.status) for s in segments] == [
         (TODAY, "fail"),
         (datetime.date(2026, 11, 28), "pass"),
+    ]
+
+
+DESTINY = ROOT / "criteria" / "destiny-breast03.yaml"
+
+
+def _destiny_with_a_supportive_entry() -> dict[str, Any]:
+    """Her latest regimen ended on 2026-11-10 (PX2's 3-week washout closes on 2026-12-02),
+    and an entry of denosumab alone ended on 2026-11-15: supportive, so set aside."""
+    record = yaml.safe_load((ROOT / "examples" / "destiny-breast03" / "eligible.yaml").read_text())
+    latest = record["prior_regimens"][1]
+    latest["end"], latest["progression"]["date"] = "2026-11-10", "2026-11-05"
+    record["prior_regimens"].append(
+        {"agents": ["denosumab"], "setting": "advanced", "start": "2026-11-01", "end": "2026-11-15"}
+    )
+    return record
+
+
+@pytest.mark.parametrize(
+    ("criteria_path", "record"),
+    [
+        pytest.param(None, ELIGIBLE, id="the eligible example"),
+        pytest.param(
+            None,
+            merge(
+                copy.deepcopy(ELIGIBLE),
+                {"recent_events": {"major_surgery_or_trauma": ["2026-11-10"]}},
+            ),
+            id="surgery on 2026-11-10",
+        ),
+        pytest.param(DESTINY, _destiny_with_a_supportive_entry(), id="a supportive entry"),
+    ],
+)
+def test_each_timeline_track_is_the_criterion_s_status_evaluated_every_day(
+    criteria_path: Path | None, record: dict[str, Any], tmp_path: Path
+) -> None:
+    """The timeline picture's tracks read the record as the verdict does (entries read as
+    the criteria file declares): each segment's status is the status of every day in it."""
+    criteria = CRITERIA if criteria_path is None else load_criteria(criteria_path)
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    report = screen_file(path, criteria, None, TODAY, horizon_days=HORIZON)
+    patient, as_of = validate_patient(record, "", "p", criteria, None, TODAY)
+    rules, vocabulary = criteria.rules.criteria, criteria.vocabulary
+    daily = [
+        {o.criterion.id: o.status for o in evaluate(rules, vocabulary, patient, day)}
+        for day in (as_of + datetime.timedelta(days=n) for n in range(HORIZON + 1))
+    ]
+    tracked = report.tracks()
+    assert tracked, "every record here has a criterion that changes within the horizon"
+    for criterion, segments in tracked:
+        assert segments[0].start == as_of
+        assert segments[-1].end == as_of + datetime.timedelta(days=HORIZON)
+        for segment in segments:
+            for n in range((segment.start - as_of).days, (segment.end - as_of).days + 1):
+                assert daily[n][criterion.id] == segment.status, (criterion.id, n)
+
+
+def test_the_timeline_sets_a_supportive_entry_aside_as_the_window_does(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_destiny_with_a_supportive_entry(), sort_keys=False))
+    report = screen_file(path, load_criteria(DESTINY), None, TODAY, horizon_days=HORIZON)
+    px2 = next(s for c, s in report.tracks() if c.id == "PX2")
+    assert [(str(s.start), str(s.end), s.status) for s in px2] == [
+        ("2026-11-20", "2026-12-01", "fail"),
+        ("2026-12-02", "2027-01-19", "pass"),
+    ]
+    assert [b for b in report.to_dict()["eligibility"]["blocking"] if b["id"] == "PX2"] == [
+        {"id": "PX2", "status": "fail", "since": None, "until": "2026-12-01"}
     ]

@@ -452,9 +452,10 @@ def tracks(
     horizon_days: int = DEFAULT_HORIZON_DAYS,
 ) -> list[tuple[Criterion, list[Segment]]]:
     """Per time-limited criterion (one with a date of change in the horizon), its statuses
-    over the whole horizon: for the eligibility timeline picture (computed only when asked)."""
+    over the whole horizon: for the eligibility timeline picture (computed only when asked).
+    The record is read as the verdict reads it (its entries as the criteria declare)."""
+    record = vocabulary.read_entries(record)
     end = as_of + datetime.timedelta(days=horizon_days)
-    record = vocabulary.read_entries(record)  # as the verdict and the window read it
     found = []
     for outcome in outcomes:
         criterion = outcome.criterion
