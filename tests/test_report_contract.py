@@ -144,6 +144,15 @@ def test_a_patient_never_eligible_names_each_blocker_and_its_stretch(
         " 2026-12-09, until 2026-12-10 (EX10: neutrophils of 2026-11-12 expires; and 7 more)"
     )
     assuming = window["assuming"]
+    assert list(assuming) == [
+        "pending",
+        "that",
+        "eligible_from",
+        "eligible_until",
+        "opened_by",
+        "closed_by",
+    ]
+    assert assuming["that"] == "the data to collect come back normal, dated eligible_from"
     assert (assuming["pending"], assuming["eligible_from"], assuming["eligible_until"]) == (
         ["IN6"],
         "2026-12-09",
