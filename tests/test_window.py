@@ -383,3 +383,48 @@ def test_the_timeline_sets_a_supportive_entry_aside_as_the_window_does(tmp_path:
     assert [b for b in report.to_dict()["eligibility"]["blocking"] if b["id"] == "PX2"] == [
         {"id": "PX2", "status": "fail", "since": None, "until": "2026-12-01"}
     ]
+
+
+# Windows inside computed values (`expr`), as another trial would write them: a reading in
+# either branch of an `if`, or a windowed `if` nested in a branch or in a sum. The eligible
+# example's hemoglobin (11.8 g/dL) is of 2026-11-12: a 14-day window keeps it through
+# 2026-11-26, and the criterion is unknown from 2026-11-27.
+HB = "{recent_value: labs.hemoglobin, within: {days: 14}, unit: g/dL}"
+HB_OK = "{recent: labs.hemoglobin, within: {days: 14}, op: ge, value: 9, unit: g/dL}"
+ECOG_OK = "{field: ecog, op: le, value: 1}"
+EXPR_WINDOWS = [
+    ("a reading in the then branch", f"{{if: {ECOG_OK}, then: {HB}, else: 0}}", "ge", 9),
+    ("a reading in the else branch", f"{{if: {{not: {ECOG_OK}}}, then: 0, else: {HB}}}", "ge", 9),
+    (
+        "a windowed condition in the then branch",
+        f"{{if: {ECOG_OK}, then: {{if: {HB_OK}, then: 1, else: 0}}, else: 0}}",
+        "eq",
+        1,
+    ),
+    (
+        "a windowed condition in the else branch",
+        f"{{if: {{not: {ECOG_OK}}}, then: 0, else: {{if: {HB_OK}, then: 1, else: 0}}}}",
+        "eq",
+        1,
+    ),
+    ("a windowed condition in a sum", f"{{add: [0, {{if: {HB_OK}, then: 1, else: 0}}]}}", "eq", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("term", "op", "value"), [pytest.param(*case[1:], id=case[0]) for case in EXPR_WINDOWS]
+)
+def test_a_window_inside_a_computed_value_closes_the_eligibility_window(
+    term: str, op: str, value: int, eligible: dict[str, Any], tmp_path: Path
+) -> None:
+    criteria = one_rule_criteria(
+        tmp_path,
+        "IN1 inclusion Computed: A computed value within range",
+        f"{{expr: {term}, op: {op}, value: {value}, label: computed}}",
+    )
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    report = screen_file(path, criteria, None, TODAY, horizon_days=HORIZON)
+    assert report.problems == [], [str(p) for p in report.problems]
+    assert (report.eligible_from, report.eligible_until) == (TODAY, datetime.date(2026, 11, 26))
+    assert report.to_dict()["eligibility"]["closed_by"][0]["date"] == "2026-11-27"
