@@ -3,6 +3,7 @@
 #
 #   tools/mutation/run.sh engine.evaluate engine.logic   # the named modules, every mutant
 #   tools/mutation/run.sh --survivors engine.evaluate    # only what survived last time
+#   tools/mutation/run.sh --unchecked engine.window      # only what a stopped run left
 #   tools/mutation/run.sh --score                  # the scores of the last runs, per module
 #
 # Environment: CHILDREN (parallel mutants, default 1), MUTMUT (default .venv/bin/mutmut),
@@ -18,22 +19,23 @@ export HYPOTHESIS_PROFILE=mutation
 
 score() { "$MUTMUT" results --all true 2>/dev/null | python3 tools/mutation/score.py; }
 
-survivors=false
+only=""  # survived | not checked: rerun only the mutants left in that state
 case "${1:-}" in
   --score) score; exit 0 ;;
-  --survivors) survivors=true; shift ;;
+  --survivors) only=survived; shift ;;
+  --unchecked) only="not checked"; shift ;;
 esac
 [ $# -gt 0 ] || set -- engine.evaluate engine.logic engine.dates engine.window rules.vocabulary \
   engine.entries record.fields record.dictionary record.model fhir.mapping
 
 mkdir -p mutants
 for module in "$@"; do
-  if $survivors; then
-    # the survivors, less those listed as equivalent (they would only survive again)
-    mapfile -t names < <("$MUTMUT" results 2>/dev/null \
-      | sed -n "s/^ *\(screen\.${module//./\\.}\.x[^:]*\): survived$/\1/p" \
+  if [ -n "$only" ]; then
+    # the survivors (or the mutants a stopped run left), less those listed as equivalent
+    mapfile -t names < <("$MUTMUT" results --all true 2>/dev/null \
+      | sed -n "s/^ *\(screen\.${module//./\\.}\.x[^:]*\): $only$/\1/p" \
       | grep -vxF -f <(sed 's/#.*//; s/ *$//; /^$/d' tools/mutation/equivalent.txt))
-    [ ${#names[@]} -gt 0 ] || { echo "$module: no survivors"; continue; }
+    [ ${#names[@]} -gt 0 ] || { echo "$module: none $only"; continue; }
   else
     names=("screen.$module.*")
   fi
