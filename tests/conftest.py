@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
@@ -34,7 +34,16 @@ EXAMPLES = ROOT / "examples" / "patients"
 TODAY = datetime.date(2026, 11, 20)
 
 
-@pytest.fixture(scope="session")
+def _per_test_in_the_mutation_run(
+    fixture_name: str, config: pytest.Config
+) -> Literal["function", "session"]:
+    """Once per session; once per test in the mutation run. The vocabulary remembers the
+    names it resolved, so a test meeting a name an earlier test resolved would not reach the
+    resolving code, and mutmut would never run it against a mutant of that code."""
+    return "function" if os.environ.get("HYPOTHESIS_PROFILE") == "mutation" else "session"
+
+
+@pytest.fixture(scope=_per_test_in_the_mutation_run)
 def criteria() -> Criteria:
     return load_criteria()
 
