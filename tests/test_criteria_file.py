@@ -64,6 +64,11 @@ def _broken(tmp_path: Path, old: str, new: str) -> list[str]:
         ),
         ("has_class: cytotoxic}", "has_class: cytotoxix}", "unknown drug class 'cytotoxix'"),
         (
+            "    drugs: agents\n    set_aside: [supportive]\n",
+            "    set_aside: [supportive]\n",
+            "entries.prior_regimens.set_aside: set_aside needs `drugs`",
+        ),
+        (
             "logic: {field: nursing, op: eq, value: true, label: nursing}",
             "logic: {nursing: true}",
             "not a rule node",

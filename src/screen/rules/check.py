@@ -101,6 +101,9 @@ def _check_entries(
             for name in reading.parts_of_one:
                 checker.field(item, name, (*loc, "parts_of_one"))
         yield from checker.findings
+        if reading.set_aside and reading.drugs is None:
+            # without the field that holds the drugs nothing could be set aside
+            yield (*loc, "set_aside"), "set_aside needs `drugs`: the field whose drugs it reads"
         for cls in reading.set_aside:
             if cls not in classes:
                 yield (*loc, "set_aside"), f"unknown drug class {cls!r}{did_you_mean(cls, classes)}"
