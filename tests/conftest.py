@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pytest
 import yaml
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from screen.load import Criteria, load_criteria
 from screen.report.report import Report
@@ -26,7 +26,13 @@ atexit.register(shutil.rmtree, os.environ["SCREEN_CACHE_DIR"], ignore_errors=Tru
 os.environ.pop("SCREEN_NO_CACHE", None)
 
 # The mutation run (tools/mutation/run.sh) wants the same examples for every mutant.
-settings.register_profile("mutation", derandomize=True, database=None)
+# Its `criteria` fixture is per test (below): a property shares it across its examples.
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]

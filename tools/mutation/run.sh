@@ -16,6 +16,9 @@ CHILDREN=${CHILDREN:-1}
 # their examples, the same ones for every mutant (the "mutation" profile of tests/conftest.py).
 export HYPOTHESIS_SCALE=${HYPOTHESIS_SCALE:-0.1}
 export HYPOTHESIS_PROFILE=mutation
+# A checked criteria file kept between runs (screen.checked_cache) would be read by every
+# mutant's tests from the unmutated first run, so no mutant of the loading code is ever seen.
+export SCREEN_NO_CACHE=1
 
 score() { "$MUTMUT" results --all true 2>/dev/null | python3 tools/mutation/score.py; }
 
