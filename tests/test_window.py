@@ -344,6 +344,11 @@ def _destiny_with_a_supportive_entry() -> dict[str, Any]:
             id="surgery on 2026-11-10",
         ),
         pytest.param(DESTINY, _destiny_with_a_supportive_entry(), id="a supportive entry"),
+        pytest.param(
+            None,
+            merge(copy.deepcopy(ELIGIBLE), {"birth_date": "2006-12-01"}),
+            id="twenty on 2026-12-01 (an inclusion)",
+        ),
     ],
 )
 def test_each_timeline_track_is_the_criterion_s_status_evaluated_every_day(
@@ -364,7 +369,8 @@ def test_each_timeline_track_is_the_criterion_s_status_evaluated_every_day(
     tracked = report.tracks()
     assert tracked, "every record here has a criterion that changes within the horizon"
     for criterion, segments in tracked:
-        assert segments[0].start == as_of
+        assert segments[0].start == as_of and segments[0].cause is None
+        assert all(segment.cause for segment in segments[1:]), "each change says why"
         assert segments[-1].end == as_of + datetime.timedelta(days=HORIZON)
         for segment in segments:
             for n in range((segment.start - as_of).days, (segment.end - as_of).days + 1):
@@ -376,9 +382,14 @@ def test_the_timeline_sets_a_supportive_entry_aside_as_the_window_does(tmp_path:
     path.write_text(yaml.safe_dump(_destiny_with_a_supportive_entry(), sort_keys=False))
     report = screen_file(path, load_criteria(DESTINY), None, TODAY, horizon_days=HORIZON)
     px2 = next(s for c, s in report.tracks() if c.id == "PX2")
-    assert [(str(s.start), str(s.end), s.status) for s in px2] == [
-        ("2026-11-20", "2026-12-01", "fail"),
-        ("2026-12-02", "2027-01-19", "pass"),
+    assert [(str(s.start), str(s.end), s.status, s.cause) for s in px2] == [
+        ("2026-11-20", "2026-12-01", "fail", None),
+        (
+            "2026-12-02",
+            "2027-01-19",
+            "pass",
+            "the 3-week window after end of regimen on 2026-11-10 closes",
+        ),
     ]
     assert [b for b in report.to_dict()["eligibility"]["blocking"] if b["id"] == "PX2"] == [
         {"id": "PX2", "status": "fail", "since": None, "until": "2026-12-01"}
