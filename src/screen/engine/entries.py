@@ -57,10 +57,12 @@ def _read(items: list[Any], reading: EntryReading, vocabulary: Vocabulary) -> li
     if kept is numbered:
         return items
     read = []
-    for numbers, item in kept:
-        copy = item.model_copy()
-        copy._entries = numbers
-        read.append(copy)
+    for position, (numbers, item) in enumerate(kept, start=1):
+        if numbers != (position,):  # where the read list's numbering is not the file's
+            if item is items[numbers[0] - 1]:  # the file's own entry: copied, never changed
+                item = item.model_copy()
+            item._entries = numbers
+        read.append(item)
     return read
 
 
