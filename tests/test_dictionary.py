@@ -279,3 +279,130 @@ def test_the_readme_s_example_of_another_trial_loads_as_written(tmp_path: Path) 
     criteria = load_criteria(tmp_path / "my-trial.yaml")
     record = {"patient_id": "M-1", "cardiac_history": {"nyha_class": "IV"}}
     assert screen_file(write(tmp_path, record), criteria, None, TODAY).failed == ["EX1"]
+
+
+DESCRIBED = """
+dictionary: {id: k, title: k, version: "1"}
+fields:
+  - {path: dialysis, type: group, description: dialysis}
+  - {path: dialysis.home, type: yes_no, required: true, description: at home}
+  - {path: dialysis.sessions, type: integer, min: 0, max: 7, description: sessions a week}
+  - {path: dialysis.kt_v, type: number, above: 0, max: 2.5, description: Kt/V}
+  - {path: dialysis.hours, type: number, above: 1, min: 0, description: hours}
+  - {path: dialysis.flow, type: number, max: 600.5}
+  - {path: dialysis.weight, type: number, min: 30.5}
+  - {path: dialysis.volume, type: number, description: volume}
+  - {path: dialysis.note, type: text, description: note}
+  - {path: dialysis.dates, type: dates, description: session dates}
+  - {path: labs.egfr, type: quantity, series: true, unit: "mL/min/{1.73_m2}", accepts: {"mL/s/{1.73_m2}": {multiply: 60}}, description: eGFR}
+  - {path: labs.inr, type: quantity, unit: "{INR}", description: INR}
+  - {path: accesses, type: list, min_items: 1, description: vascular accesses}
+  - {path: accesses.site, type: choice, choices: [arm, leg]}
+  - {path: transfusions, type: list, description: transfusions}
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "dialysis:  # dialysis (group)",
+        "  home:  # at home (yes/no, required)",
+        "  sessions:  # sessions a week (integer: >= 0, <= 7)",
+        "  kt_v:  # Kt/V (number: > 0, <= 2.5)",
+        "  hours:  # hours (number: > 1)",
+        "  flow:  # (number: <= 600.5)",
+        "  weight:  # (number: >= 30.5)",
+        "  volume:  # volume (number)",
+        "  note:  # note (text)",
+        "  dates:  # session dates (dates)",
+        "  egfr:  # eGFR (dated result or a list of them: mL/min/{1.73_m2}, mL/s/{1.73_m2})",
+        "  inr:  # INR (dated result: {INR})",
+        "accesses:  # vascular accesses (list: at least 1); each entry:",
+        "  #   site:  # (choice: arm / leg)",
+        "transfusions:  # transfusions (list); each entry:",
+    ],
+)
+def test_screen_new_describes_each_field_s_type_and_values(tmp_path: Path, line: str) -> None:
+    """The blank record's comment is what a coordinator reads before filling a field: its
+    type, whether it is required, its range (`above` over `min`), units and item count."""
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    (tmp_path / "k.dictionary.yaml").write_text(DESCRIBED)
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "criteria_set: {id: K, title: K, version: '1'}\n"
+        "uses: {dictionaries: [core, k.dictionary.yaml]}\ncriteria:\n"
+        "  - {id: EX9, type: exclusion, title: t, text: t, logic: {field: nursing, op: eq, value: true}}\n"
+    )
+    result = CliRunner().invoke(app, ["new", "--criteria", str(path)])
+    assert result.exit_code == 0, result.stdout
+    assert line in result.stdout.splitlines(), result.stdout
+
+
+MISTAKES = """
+dictionary: {id: k, title: k, version: "1"}
+code_systems: {local: ["urn:local"]}
+comorbidities: {codes: {loinc: "1"}, present: {nosuch: "2"}, absent: {local: "3", other: "4"}}
+fields:
+  - {path: labs.inr, type: number, description: x}
+  - {path: labs.inr, type: integer, description: y}
+  - {path: ecg.qtc, type: number, description: x}
+  - {path: qtc, type: number, description: x, codes: {nosuch: "1", local: "2", zzz: "3"}}
+  - {path: mood, type: choice, choices: [low, high], answers: {low: {local: "5"}, high: {other: "6"}}}
+  - {path: steroids, type: list, description: x, medications: {read_as: courses, classes: [corticosteroid], fields: {agent: drug, route: route}}}
+  - {path: steroids.route, type: text, description: x}
+  - {path: steroids.drug, type: drug, description: x}
+  - {path: pills, type: list, medications: {read_as: courses, classes: [c], fields: {agent: drug, route: way}}}
+"""
+
+
+def test_every_mistake_of_a_dictionary_is_one_line_naming_where_it_is(tmp_path: Path) -> None:
+    """A refused field does not hide the mistakes after it, in its own file or the next
+    checks; each names the file and the row. A code system is known when any dictionary
+    names it (`local` here), and `steroids.drug` after its list is not missing."""
+    extension = tmp_path / "k.dictionary.yaml"
+    extension.write_text(MISTAKES)
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "criteria_set: {id: K, title: K, version: '1'}\n"
+        "uses: {dictionaries: [core, k.dictionary.yaml]}\ncriteria:\n"
+        "  - {id: EX9, type: exclusion, title: t, text: t, logic: {field: nursing, op: eq, value: true}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_criteria(path)
+    unknown = "not in any dictionary's `code_systems`"
+    assert [str(p) for p in caught.value.problems] == [
+        f"{extension} fields[1]: field 'labs.inr' is already defined differently",
+        f"{extension} fields[2]: field 'ecg.qtc': 'ecg' is not a group or list defined before it",
+        f"{extension}: field 'qtc': code system(s) nosuch, zzz {unknown}",
+        f"{extension}: field 'mood': code system(s) other {unknown}",
+        f"{extension}: field 'pills': `medications` names drug, way, not a field of its entries",
+        f"{extension}: comorbidities: code system(s) nosuch, other {unknown}",
+    ]
+
+
+def test_an_extension_adds_a_system_uri_to_a_core_code_system(tmp_path: Path) -> None:
+    """LOINC written as its OID in one site's export: the extension names that URI too, and
+    the core's own URI still reads every other export the same."""
+    from screen.fhir.bundle import read_bundle
+    from screen.fhir.mapping import map_patient
+    from screen.record.dictionary import load_dictionaries
+
+    core = ROOT / "criteria" / "dictionaries" / "core.yaml"
+    extension = tmp_path / "oid.dictionary.yaml"
+    oid = "urn:oid:2.16.840.1.113883.6.1"
+    extension.write_text(
+        'dictionary: {id: oid, title: LOINC as an OID, version: "1"}\n'
+        f'code_systems: {{loinc: ["{oid}"]}}\nfields: []\n'
+    )
+    bundle = ROOT / "tests" / "fixtures" / "fhir" / "eligible.bundle.json"
+    renamed = tmp_path / "oid.bundle.json"
+    renamed.write_text(bundle.read_text().replace("http://loinc.org", oid))
+    both = load_dictionaries([core, extension])
+    [group], [oid_group] = read_bundle(bundle), read_bundle(renamed)
+    expected = map_patient(group, load_dictionaries([core])).record
+    assert expected["ecog"] == 1 and "labs" in expected
+    assert map_patient(oid_group, load_dictionaries([core])).record != expected
+    assert map_patient(group, both).record == map_patient(oid_group, both).record == expected
