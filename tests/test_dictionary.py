@@ -149,6 +149,26 @@ def test_the_core_record_does_not_know_a_trial_s_fields(tmp_path: Path) -> None:
             "  - {path: qtc, type: number, description: x, medications: {read_as: courses, classes: [a], fields: {agent: a}}}\n",
             "`medications` is for list fields",
         ),
+        ("  - {path: qtc, type: number, series: true}\n", "`series` is for quantities"),
+        ("  - {path: qtc, type: date, accepts: {d: {multiply: 1}}}\n", "`unit` and `accepts` are"),
+        ("  - {path: qtc, type: text, max: 1}\n", "`min`, `max` and `above` are for integer"),
+        ("  - {path: qtc, type: dates, above: 0}\n", "`min`, `max` and `above` are for integer"),
+        (
+            "  - {path: qtc, type: list, required_when: {field: a, is: true, then: b, message: m}}\n",
+            "`required_when` is for groups",
+        ),
+        (
+            "  - {path: qtc, type: text, answers: {a: {loinc: '1'}}}\n",
+            "`answers` is for choice, integer, number and yes/no fields",
+        ),
+        (
+            "  - {path: qtc, type: choice, choices: [a], answers: {b: {loinc: '1'}}}\n",
+            "`answers` maps only the field's `choices`",
+        ),
+        (
+            "  - {path: qtc, type: yes_no, answers: {'yes': {loinc: '1'}}}\n",
+            'a yes/no field\'s `answers` are "true" and "false"',
+        ),
     ],
 )
 def test_a_broken_dictionary_is_refused_with_its_problem(
@@ -406,3 +426,27 @@ def test_an_extension_adds_a_system_uri_to_a_core_code_system(tmp_path: Path) ->
     assert expected["ecog"] == 1 and "labs" in expected
     assert map_patient(oid_group, load_dictionaries([core])).record != expected
     assert map_patient(group, both).record == map_patient(oid_group, both).record == expected
+
+
+def test_a_mistake_of_the_last_of_three_dictionaries_names_that_file(tmp_path: Path) -> None:
+    """Two extensions: the one that lists an entry field its list does not have is named."""
+    (tmp_path / "a.dictionary.yaml").write_text(
+        'dictionary: {id: a, title: a, version: "1"}\nfields:\n'
+        "  - {path: qtc, type: number, description: x}\n"
+    )
+    last = tmp_path / "b.dictionary.yaml"
+    last.write_text(
+        'dictionary: {id: b, title: b, version: "1"}\nfields:\n'
+        "  - {path: pills, type: list, medications: {read_as: courses, classes: [c], fields: {agent: drug}}}\n"
+    )
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "criteria_set: {id: K, title: K, version: '1'}\n"
+        "uses: {dictionaries: [core, a.dictionary.yaml, b.dictionary.yaml]}\ncriteria:\n"
+        "  - {id: EX9, type: exclusion, title: t, text: t, logic: {field: nursing, op: eq, value: true}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_criteria(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{last}: field 'pills': `medications` names drug, not a field of its entries"
+    ]
