@@ -376,7 +376,6 @@ def check(
 
     Several files give the screening log (--format csv) or a summary, one row per patient and the attrition per criterion (table). Several --criteria (or a folder of criteria sets) screen every patient against each trial: one report per (patient, trial), a patient x trial matrix in the table. Exit code: 0 all eligible, 1 some ineligible or incomplete, 3 some file could not be read or is invalid (the others are still screened).
     """
-    from screen.batch import Job
     from screen.paths import patient_files
 
     screening_date = _parse_date(as_of)
@@ -432,6 +431,8 @@ def check(
 
             _emit_rich(lambda console: render_patient(report, console), output)
         raise typer.Exit(_exit_code({report.verdict: 1}))
+    from screen.batch import Job  # not before: one file in a table never needs the pool
+
     render = _renderer(format, len(files) * len(trials.sets) > 1, trials.several)
     job = Job(trials, screening_date, today, render, max_bytes, horizon)
     raise typer.Exit(_check_many(files, job, format, output, workers))

@@ -68,7 +68,6 @@ def load_criteria(path: Path | None = None, *, cache: bool = True) -> Criteria:
     lists every problem. A check made by an earlier run of the same program on the same
     files is reused (screen.checked_cache); `cache=False` always checks anew."""
     from screen import checked_cache
-    from screen.rules.check import check_criteria
 
     path = path or bundled_criteria_path()
     source = display_name(path)
@@ -80,6 +79,8 @@ def load_criteria(path: Path | None = None, *, cache: bool = True) -> Criteria:
         return Criteria(
             rules, vocabulary, source, digest, catalog, record_model(catalog.dictionary)
         )
+    from screen.rules.check import check_criteria  # a cached set was checked already
+
     rules = read_model(text, source, CriteriaSet)
     catalog = catalog_of(rules, path)
     record = record_model(catalog.dictionary)

@@ -12,12 +12,12 @@ from rich.text import Text
 
 from screen.render.names import common_folder, within
 from screen.render.safe import shown, text
-from screen.report.attrition import Attrition
 from screen.report.reasons import reason
 from screen.report.report import Report
 
 if TYPE_CHECKING:
     from screen.batch import Screened
+    from screen.report.attrition import Attrition
 
 STATUS_STYLE = {
     "pass": ("✔ pass", "green"),
