@@ -683,3 +683,32 @@ def test_explanation_items_are_numbered_as_in_the_file(
 
     walk(json.loads(data.stdout))
     assert [4, 5] in numbered and [2] in numbered
+
+
+@pytest.mark.parametrize(
+    ("logic", "set_", "found"),
+    [
+        (  # IN6's reading: the method that admitted it is part of the explanation
+            "{recent: lvef, of: percent, within: {days: 28}, op: gt, value: 50,"
+            " where: {field: method, op: in, value: [ECHO, MUGA]}}",
+            {},
+            "method: ECHO (one of ECHO, MUGA)",
+        ),
+        (  # a multiple of the ULN, admitted by its unit
+            "{recent: labs.ast, within: {days: 28}, op: gt, value: 3, times: uln,"
+            " where: {field: unit, op: eq, value: U/L}}",
+            {"labs": {"ast": {"value": 30, "unit": "U/L", "uln": 40, "date": "2026-11-12"}}},
+            "unit: U/L",
+        ),
+    ],
+)
+def test_a_reading_s_explanation_shows_the_rule_that_admitted_it(
+    logic: str, set_: dict[str, Any], found: str, eligible: dict[str, Any], tmp_path: Path
+) -> None:
+    criteria = one_rule_criteria(tmp_path, "IN1 inclusion Reading: a reading", logic)
+    path = tmp_path / "p.yaml"
+    path.write_text(json.dumps(merge(eligible, set_), default=str))
+    (outcome,) = screen_file(path, criteria, None, TODAY).outcomes
+    (reading,) = [s for s in walk(explain(outcome)) if s.kind == "recent"]
+    assert [c.found for c in reading.children] == [found]
+    assert reading.children[0].truth is True
