@@ -162,3 +162,63 @@ def test_an_unknown_reading_or_interval_is_one_of_the_facts_completed(
     eligible["informed_consent"] = {"signed": False, "date": None}
     outcome = _screen(tmp_path, "{any: [" + ", ".join(parts) + "]}", eligible)
     assert outcome.status == expect
+
+
+def test_a_reading_converts_a_field_three_steps_deep_by_its_last_step(
+    tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    """One reading, not a mean: its conversions are found by the path's last step too."""
+    outcome = _screen(
+        tmp_path,
+        "{recent: cardiac.ecg.qtc, label: QTc, within: {days: 14}, op: le, value: 470, unit: ms}",
+        merge(
+            eligible,
+            {"cardiac": {"ecg": {"qtc": [{"value": 0.46, "unit": "s", "date": "2026-11-12"}]}}},
+        ),
+        extension=True,
+    )
+    assert outcome.status == "pass"
+    assert "0.46 s (= 460 ms)" in explain(outcome).found
+
+
+# Every other kind of node left unknown by a value, date, list or name not recorded: each is a
+# fact the cap counts, as the reading and the interval above are.
+UNKNOWN_LEAVES = {
+    "compare": ("{field: life_expectancy_months, op: ge, value: 3}", ["life_expectancy_months"]),
+    "window": ("{date: informed_consent.date, within: {days: 28}}", []),
+    "count": (
+        "{count: toxicities, where: {field: grade, op: ge, value: 3}, op: gt, value: 1}",
+        ["toxicities"],
+    ),
+    "exists": (
+        "{exists: other_malignancies, where: {field: invasive_breast, op: eq, value: true}}",
+        ["other_malignancies"],
+    ),
+    "sum": (
+        "{sum: anthracyclines, of: cumulative_dose_mg_m2, op: gt, value: 100}",
+        ["anthracyclines"],
+    ),
+    "latest": (
+        "{latest: prior_regimens, by: start, where: {field: setting, op: eq, value: advanced}}",
+        ["prior_regimens"],
+    ),
+    "age": ("{age: birth_date, op: ge, value: 20}", ["birth_date"]),
+    "drug": ("{drug: planned_chemotherapy, has_class: x}", ["planned_chemotherapy"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNKNOWN_LEAVES))
+@pytest.mark.parametrize(("answers", "expect"), [(11, "pass"), (12, "unknown")])
+def test_every_kind_of_unknown_node_is_one_of_the_facts_completed(
+    kind: str, answers: int, expect: str, tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    node, removed = UNKNOWN_LEAVES[kind]
+    fields = YES_NO_FIELDS[:answers]
+    parts = [f"{{field: {fields[0]}, op: eq, value: false}}"]
+    parts += [f"{{field: {name}, op: eq, value: true}}" for name in fields]
+    parts.append(node)
+    for dotted in [*fields, *removed]:
+        remove(eligible, dotted)
+    eligible["informed_consent"] = {"signed": False, "date": None}
+    outcome = _screen(tmp_path, "{any: [" + ", ".join(parts) + "]}", eligible)
+    assert outcome.status == expect
