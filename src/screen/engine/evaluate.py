@@ -916,14 +916,20 @@ def _recent_value(term: RecentTerm, scope: Any, context: Context, walk: _Walk) -
     if maybe_none or any(v != values[0] for v in values):
         choices = tuple(range(len(values))) + ((None,) if maybe_none else ())
         chosen = context.unknown(("reading", *key), choices)
+    amount, period = term.within.amount
     if chosen is None:
-        walk.inputs.append(Input(name, None, "readings disagree", path, dated_from=start))
+        # Decided whichever way, the value still rests on these readings: it may change when
+        # the oldest of them leaves the window.
+        oldest = min(observation.date for observation, _ in candidates)
+        expires = first_day_after(oldest, amount, period)
+        walk.inputs.append(
+            Input(name, None, "readings disagree", path, start, expires, date=oldest)
+        )
         return None
     observation = candidates[chosen][0]
     value = values[chosen]
     unit = f" {term.unit}" if term.unit else ""
     detail = f"on {observation.date}" if value is not None else "unit not convertible"
-    amount, period = term.within.amount
     expires = first_day_after(observation.date, amount, period)
     walk.inputs.append(
         Input(
