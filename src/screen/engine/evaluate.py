@@ -454,8 +454,20 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             )
         ),
         conflict_date=candidates[0][0].date,
+        admissible_unknown=maybe_none,
     )
-    return Trace(node, None, evidence)
+    if not maybe_none:
+        return Trace(node, None, evidence)
+    # No reading is known to be admissible: what its rule could not read is what is missing
+    # (LVEF without its method), each under the reading's place in the series.
+    unsure = tuple(
+        replace(where, item=next(i for i, o in enumerate(series) if o is observation))
+        if isinstance(recorded, list)
+        else where
+        for observation, where in candidates
+        if where is not None and where.truth is None
+    )
+    return Trace(node, None, evidence, unsure)
 
 
 def _reading(

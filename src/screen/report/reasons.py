@@ -219,6 +219,9 @@ def fact(trace: Trace, in_item: bool = False) -> str:
             f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
         )
     if isinstance(evidence, Observation):
+        if evidence.admissible_unknown:  # why: the facts its rule could not read
+            why = "; ".join(dict.fromkeys(fact(c, True) for c in trace.children))
+            return _observation_fact(node, truth, evidence) + (f" ({why})" if why else "")
         return _observation_fact(node, truth, evidence)
     if isinstance(evidence, Tally):
         label = label_of(node, node.count)
@@ -303,6 +306,8 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
     label = label_of(node, evidence.path)
     if evidence.conflicting:
         shown = ", ".join(f"{num(v)}{_unit(u or '')}" for v, u in evidence.conflicting)
+        if evidence.admissible_unknown:
+            return f"{label}: {shown} on {evidence.conflict_date}, not known to be admissible"
         return (
             f"{label}: {len(evidence.conflicting)} readings on {evidence.conflict_date}"
             f" disagree ({shown}); which one counts is not for the screener to guess"
@@ -498,6 +503,12 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             accepted = f" by {' or '.join(text(v) for v in node.where.value)}"  # type: ignore[union-attr]
         if evidence.date is not None and evidence.converted is None:
             return [Need(path, f"{path} in a unit convertible to {node.unit}")]
+        if evidence.admissible_unknown and trace.children:  # e.g. lvef.method
+            return [
+                n
+                for c in trace.children
+                for n in needs_of(c, f"{path}[{c.item}]." if c.item is not None else f"{path}.")
+            ]
         if evidence.conflicting:
             return [
                 Need(
