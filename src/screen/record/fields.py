@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PrivateAttr
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 EARLIEST = datetime.date(1900, 1, 1)
@@ -26,6 +27,7 @@ def _calendar_date(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         raise ValueError("expected a calendar date (YYYY-MM-DD) without a time")
     if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value)  # full-width digits read as digits
         if not _ISO_DATE.fullmatch(value.strip()):
             raise ValueError(f"expected a date as YYYY-MM-DD, got {value[:40]!r}")
         try:
@@ -40,11 +42,16 @@ def _calendar_date(value: Any) -> Any:
 
 
 def choice_from_number(choices: tuple[str, ...]) -> Any:
-    """A choice written as a bare number (HER2 IHC 0) is the choice of that text."""
+    """A choice written as a bare number (HER2 IHC 0) is the choice of that text, and one
+    written in full-width characters (ECHO, 3+ typed in full width) the choice it reads as after NFKC, as
+    all text is compared (patient-record.md)."""
 
     def coerce(value: Any) -> Any:
         if type(value) is int and str(value) in choices:
             return str(value)
+        if isinstance(value, str):
+            normal = unicodedata.normalize("NFKC", value)
+            return normal if normal in choices else value
         return value
 
     return coerce
