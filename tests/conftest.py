@@ -54,6 +54,17 @@ def criteria() -> Criteria:
     return load_criteria()
 
 
+if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
+
+    @pytest.fixture(autouse=True)
+    def _record_models_built_in_the_test() -> None:
+        """The record model is built once per dictionary and kept: in the mutation run it
+        would be the one built before the mutant was switched on (screen.record.model)."""
+        from screen.record import model
+
+        model._MODELS.clear()
+
+
 @pytest.fixture(scope="session")
 def _eligible() -> dict[str, Any]:
     return yaml.safe_load((EXAMPLES / "eligible.yaml").read_text())
