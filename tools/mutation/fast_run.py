@@ -131,7 +131,7 @@ def main() -> None:
     for name, meta_path, tests in work:
         while len(running) >= args.children:
             record(*os.wait())
-        limit = int((sum(duration[t] for t in tests) + 10) * 4)  # CPU seconds
+        limit = int((sum(duration.get(t, 30) for t in tests) + 10) * 4)  # CPU seconds
         pid = os.fork()
         if pid == 0:  # the child: one mutant, its tests fastest first, stop at the first failure
             os.environ["MUTANT_UNDER_TEST"] = name
