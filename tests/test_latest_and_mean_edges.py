@@ -54,35 +54,13 @@ def test_the_latest_of_an_empty_list_shows_no_item_in_explain(
     assert latest.evidence == {"path": "prior_regimens", "count": 0}
 
 
-def test_a_mean_against_a_multiple_of_the_uln_is_never_compared_in_an_aliased_unit(
+def test_a_mean_against_a_multiple_of_the_uln_is_refused(
     tmp_path: Path, eligible: dict[str, Any]
 ) -> None:
-    """AST 30 U/L with ULN 40 is not above 3 x ULN (120 U/L): whatever the engine makes of a
-    mean against a multiple of the ULN, it is never a pass, and a unit alias of the criteria
-    file (here `xxxx` for U/L) never stands in for the unit the rule does not give."""
-    try:
-        status, _ = _screen(
-            tmp_path, MEAN_TIMES_ULN, merge(eligible, AST_30_ULN_40), "unit_aliases: {xxxx: U/L}\n"
-        )
-    except InputError:
-        return  # refusing the rule is fine too
-    assert status != "pass"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="`times: uln` beside `mean_of_latest` is accepted (rules/check.py) and described as"
-    " 'the mean ... is above 3 times its upper limit of normal', but _mean ignores `times`: it"
-    " compares the mean with `value` in no unit, so the criterion is always unknown"
-    " ('unit U/L cannot be converted to None')",
-)
-def test_a_mean_against_a_multiple_of_the_uln_is_decided_or_refused(
-    tmp_path: Path, eligible: dict[str, Any]
-) -> None:
-    """AST 30 U/L (ULN 40) is not above 3 x ULN = 120 U/L: the rule fails, or the criteria
-    file is refused for a combination the engine does not read."""
-    try:
-        status, steps = _screen(tmp_path, MEAN_TIMES_ULN, merge(eligible, AST_30_ULN_40))
-    except InputError:
-        return
-    assert status == "fail", [s.found for s in steps]
+    """The mean is compared in the rule's unit; a multiple of each reading's own ULN is no
+    single threshold: the criteria file is refused, not read as always unknown."""
+    with pytest.raises(InputError) as refused:
+        _screen(tmp_path, MEAN_TIMES_ULN, merge(eligible, AST_30_ULN_40))
+    assert "a mean of readings cannot be compared with a multiple of their uln" in str(
+        refused.value
+    )

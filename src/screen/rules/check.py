@@ -357,6 +357,13 @@ class _NodeChecker:
         )
 
     def recent(self, node: Recent, scope: FieldType, loc: Loc) -> None:
+        if node.times is not None and node.mean_of_latest is not None:
+            # A mean is compared in the rule's unit; a multiple of each reading's own upper
+            # limit is not one threshold to average against: refused, never read as unknown.
+            self.problem(
+                (*loc, "mean_of_latest"),
+                f"a mean of readings cannot be compared with a multiple of their {node.times}",
+            )
         if node.times is not None:
             found = self.field(scope, node.recent, (*loc, "recent"))
             item = (
