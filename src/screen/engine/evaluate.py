@@ -450,20 +450,24 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
         conflicting=tuple(
             dict.fromkeys(
                 (getattr(observation, node.of), _attribute(observation, "unit"))
-                for observation, _ in candidates
+                for observation, where in candidates
+                if where is None or where.truth is not None
             )
         ),
         conflict_date=candidates[0][0].date,
         admissible_unknown=maybe_none,
     )
-    if not maybe_none:
-        return Trace(node, None, evidence)
-    # No reading is known to be admissible: what its rule could not read is what is missing
-    # (LVEF without its method), each under the reading's place in the series.
+    # Readings whose admissibility is unknown: what their rule could not read is what is
+    # missing (LVEF without its method), each under the reading's place in the series.
     unsure = tuple(
         replace(where, item=next(i for i, o in enumerate(series) if o is observation))
         if isinstance(recorded, list)
         else where
+        for observation, where in candidates
+        if where is not None and where.truth is None
+    )
+    evidence.maybe = tuple(
+        (getattr(observation, node.of), _attribute(observation, "unit"), observation.date)
         for observation, where in candidates
         if where is not None and where.truth is None
     )

@@ -69,6 +69,7 @@ class Observation:
     conflicting: tuple[tuple[Any, str | None], ...] = ()  # (value, unit) read on one day
     conflict_date: datetime.date | None = None
     admissible_unknown: bool = False  # no reading is known to be admissible; some may be
+    maybe: tuple[tuple[Any, str | None, datetime.date], ...] = ()  # admissibility unknown
     uln: Decimal | None = None  # `times: uln`: the reading's upper limit of normal
     uln_missing: bool = False  # `times: uln`, but the reading has no upper limit recorded
 

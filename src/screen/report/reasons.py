@@ -219,7 +219,7 @@ def fact(trace: Trace, in_item: bool = False) -> str:
             f"{label} on {evidence.date} ({'before' if truth else 'not before'} {evidence.bound})"
         )
     if isinstance(evidence, Observation):
-        if evidence.admissible_unknown:  # why: the facts its rule could not read
+        if evidence.maybe:  # why: the facts the rule of admission could not read
             why = "; ".join(dict.fromkeys(fact(c, True) for c in trace.children))
             return _observation_fact(node, truth, evidence) + (f" ({why})" if why else "")
         return _observation_fact(node, truth, evidence)
@@ -304,10 +304,17 @@ def _drug_fact(node: Drug, truth: bool | None, evidence: DrugMatch, in_item: boo
 
 def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -> str:
     label = label_of(node, evidence.path)
+    if evidence.maybe:  # readings whose admissibility is unknown
+        maybe = ", ".join(f"{num(v)}{_unit(u or '')} on {d}" for v, u, d in evidence.maybe)
+        if evidence.admissible_unknown:
+            return f"{label}: {maybe}, not known to be admissible"
+        sure = ", ".join(f"{num(v)}{_unit(u or '')}" for v, u in evidence.conflicting)
+        return (
+            f"{label}: {sure} on {evidence.conflict_date}, unless {maybe} is admissible too;"
+            " which counts is not known"
+        )
     if evidence.conflicting:
         shown = ", ".join(f"{num(v)}{_unit(u or '')}" for v, u in evidence.conflicting)
-        if evidence.admissible_unknown:
-            return f"{label}: {shown} on {evidence.conflict_date}, not known to be admissible"
         return (
             f"{label}: {len(evidence.conflicting)} readings on {evidence.conflict_date}"
             f" disagree ({shown}); which one counts is not for the screener to guess"
@@ -503,19 +510,21 @@ def needs_of(trace: Trace, prefix: str = "") -> list[Need]:
             accepted = f" by {' or '.join(text(v) for v in node.where.value)}"  # type: ignore[union-attr]
         if evidence.date is not None and evidence.converted is None:
             return [Need(path, f"{path} in a unit convertible to {node.unit}")]
-        if evidence.admissible_unknown and trace.children:  # e.g. lvef.method
-            return [
-                n
-                for c in trace.children
-                for n in needs_of(c, f"{path}[{c.item}]." if c.item is not None else f"{path}.")
-            ]
+        unsure = [  # what the rule of admission could not read: lvef.method, labs.ast[1].uln
+            n
+            for c in trace.children
+            for n in needs_of(c, f"{path}[{c.item}]." if c.item is not None else f"{path}.")
+        ]
+        if evidence.maybe and len(evidence.conflicting) < 2:
+            return unsure
         if evidence.conflicting:
             return [
                 Need(
                     path,
                     f"{path}: which of the readings of {evidence.conflict_date} counts (correct"
                     " the record), or a new one",
-                )
+                ),
+                *unsure,
             ]
         return [
             Need(
