@@ -108,9 +108,7 @@ def _leaf(node: Any, scope: Any) -> Hashable:
     enumerated (a missing number or date); each such node is free, which errs to unknown.
     An item that is a bare value (a null in a list of dates) has no identity of its own:
     its fact is never shared, so no completion assumes it (it stays unknown)."""
-    # Which items share a fact matters only for bare items: a node is read once per item, so
-    # a leaf fact is never met twice in one evaluation (mutants here are equivalent).
-    if scope is None or not hasattr(scope, "__dict__"):  # pragma: no mutate
+    if scope is None or not hasattr(scope, "__dict__"):
         return ("leaf", id(node), object())
     return ("leaf", id(node), id(scope))
 
