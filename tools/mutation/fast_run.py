@@ -54,14 +54,20 @@ def main() -> None:
     reach: dict[str, list[str]] = stats["tests_by_mangled_function_name"]
     duration: dict[str, float] = stats["duration_by_test"]
     wanted = {"unchecked": (UNCHECKED,), "survived": (0, 5, 33)}[args.only]
+    listed = {  # equivalent mutants (equivalent.txt): a survivor listed there is not run again
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "tools" / "mutation" / "equivalent.txt").read_text().splitlines()
+    }
 
     work: list[tuple[str, Path, list[str]]] = []
     for meta_path in sorted(Path("src").rglob("*.py.meta")):
         meta = json.loads(meta_path.read_text())
         for name, code in meta["exit_code_by_key"].items():
             module = name.split(".x", 1)[0].removeprefix("screen.")
-            if code not in wanted or not any(
-                t == module or fnmatch.fnmatch(name, t) for t in args.targets
+            if (
+                code not in wanted
+                or (code is not UNCHECKED and name in listed)
+                or not any(t == module or fnmatch.fnmatch(name, t) for t in args.targets)
             ):
                 continue
             tests = args.tests or sorted(
