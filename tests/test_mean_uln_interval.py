@@ -187,6 +187,7 @@ def test_a_reading_converts_a_field_three_steps_deep_by_its_last_step(
 # fact the cap counts, as the reading and the interval above are.
 UNKNOWN_LEAVES = {
     "compare": ("{field: life_expectancy_months, op: ge, value: 3}", ["life_expectancy_months"]),
+    "recent": ("{recent: lvef, of: percent, within: {days: 28}, op: gt, value: 50}", ["lvef"]),
     "window": ("{date: informed_consent.date, within: {days: 28}}", []),
     "count": (
         "{count: toxicities, where: {field: grade, op: ge, value: 3}, op: gt, value: 1}",
