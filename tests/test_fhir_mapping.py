@@ -1,0 +1,49 @@
+"""map_patient on small resource lists built here: which malformed resources a coordinator
+is told about (with the exact note), and a Condition left out for its verification status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from screen.fhir.bundle import PatientResources
+from screen.fhir.mapping import map_patient
+from screen.load import Criteria
+
+
+def _notes(criteria: Criteria, *resources: dict[str, Any]) -> list[str]:
+    mapped = map_patient(PatientResources("p", list(resources)), criteria.catalog.dictionary)
+    return mapped.notes
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"resourceType": "Patient", "id": "x", "birthDate": 5},
+        {"resourceType": "Observation", "id": "x", "status": 5},
+        {"resourceType": "Condition", "id": "x", "code": "lots"},
+        {"resourceType": "MedicationRequest", "id": "x", "status": 5},
+        {"resourceType": "MedicationStatement", "id": "x", "status": 5},
+    ],
+)
+def test_a_malformed_patient_resource_is_named_in_a_note(
+    criteria: Criteria, resource: dict[str, Any]
+) -> None:
+    assert _notes(criteria, resource) == [f"{resource['resourceType']}/x: malformed, left out"]
+
+
+def test_a_condition_left_out_names_its_verification_statuses(criteria: Criteria) -> None:
+    condition = {
+        "resourceType": "Condition",
+        "id": "c1",
+        "verificationStatus": {
+            "coding": [
+                {"code": "refuted"},
+                {"code": "entered-in-error"},
+            ]
+        },
+        "code": {"text": "anything"},
+        "subject": {"reference": "Patient/p"},
+    }
+    assert _notes(criteria, condition) == ["Condition/c1: entered-in-error, refuted, left out"]
