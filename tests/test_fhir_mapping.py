@@ -47,3 +47,38 @@ def test_a_condition_left_out_names_its_verification_statuses(criteria: Criteria
         "subject": {"reference": "Patient/p"},
     }
     assert _notes(criteria, condition) == ["Condition/c1: entered-in-error, refuted, left out"]
+
+
+ANC = {
+    "resourceType": "Observation",
+    "id": "anc",
+    "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+    "subject": {"reference": "Patient/p"},
+    "effectiveDateTime": "2026-11-12",
+}
+
+
+@pytest.mark.parametrize(
+    ("quantity", "note"),
+    [
+        ({"unit": "/uL"}, "Observation/anc has no numeric value, left out"),
+        (
+            {"value": 3200, "comparator": "<", "unit": "/uL", "code": "/uL"},
+            "Observation/anc: a bound (< 3200.0), not a result, left out",
+        ),
+        ({"value": 3200}, "Observation/anc: no unit, left out"),
+        (
+            {"value": 3200, "unit": "furlongs"},
+            "Observation/anc: unit 'furlongs' is not a unit of neutrophils, left out",
+        ),
+    ],
+)
+def test_a_result_left_out_says_why(
+    criteria: Criteria, quantity: dict[str, Any], note: str
+) -> None:
+    mapped = map_patient(
+        PatientResources("p", [{**ANC, "valueQuantity": quantity}]), criteria.catalog.dictionary
+    )
+    assert mapped.notes == [f"labs.neutrophils: {note}"]
+    assert mapped.record == {}
