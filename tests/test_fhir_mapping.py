@@ -82,3 +82,35 @@ def test_a_result_left_out_says_why(
     )
     assert mapped.notes == [f"labs.neutrophils: {note}"]
     assert mapped.record == {}
+
+
+def _lvef(ident: str, day: str, value: float) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": ident,
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8806-2"}]},
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": day,
+        "valueQuantity": {"value": value, "unit": "%", "code": "%"},
+    }
+
+
+def test_the_latest_of_three_readings_is_kept_with_its_source(criteria: Criteria) -> None:
+    resources = [
+        _lvef("b", "2026-10-01", 55),
+        _lvef("c", "2026-11-01", 61),
+        _lvef("a", "2026-09-01", 50),
+    ]
+    mapped = map_patient(PatientResources("p", resources), criteria.catalog.dictionary)
+    assert mapped.record["lvef"]["percent"] == 61
+    assert [str(s) for s in mapped.provenance["lvef.percent"]] == ["Observation/c (2026-11-01)"]
+
+
+def test_same_day_results_that_disagree_are_named_and_left_out(criteria: Criteria) -> None:
+    resources = [_lvef("b", "2026-11-01", 55), _lvef("a", "2026-11-01", 61)]
+    mapped = map_patient(PatientResources("p", resources), criteria.catalog.dictionary)
+    assert "percent" not in mapped.record.get("lvef", {})
+    assert mapped.notes == [
+        "lvef: conflicting results on 2026-11-01 (Observation/a, Observation/b), left out"
+    ]
