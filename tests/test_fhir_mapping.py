@@ -114,3 +114,16 @@ def test_same_day_results_that_disagree_are_named_and_left_out(criteria: Criteri
     assert mapped.notes == [
         "lvef: conflicting results on 2026-11-01 (Observation/a, Observation/b), left out"
     ]
+
+
+def test_same_day_lab_results_that_disagree_are_named_and_left_out(criteria: Criteria) -> None:
+    resources = [
+        {**ANC, "id": "b", "valueQuantity": {"value": 3200, "unit": "/uL", "code": "/uL"}},
+        {**ANC, "id": "a", "valueQuantity": {"value": 1200, "unit": "/uL", "code": "/uL"}},
+    ]
+    mapped = map_patient(PatientResources("p", resources), criteria.catalog.dictionary)
+    assert mapped.record == {}
+    assert mapped.notes == [
+        "labs.neutrophils: conflicting results on 2026-11-12 (Observation/a, Observation/b), "
+        "left out"
+    ]
