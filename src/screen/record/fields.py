@@ -27,7 +27,8 @@ def _calendar_date(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         raise ValueError("expected a calendar date (YYYY-MM-DD) without a time")
     if isinstance(value, str):
-        value = unicodedata.normalize("NFKC", value)  # full-width digits read as digits
+        if not value.isascii():
+            value = unicodedata.normalize("NFKC", value)  # full-width digits read as digits
         if not _ISO_DATE.fullmatch(value.strip()):
             raise ValueError(f"expected a date as YYYY-MM-DD, got {value[:40]!r}")
         try:
@@ -49,7 +50,7 @@ def choice_from_number(choices: tuple[str, ...]) -> Any:
     def coerce(value: Any) -> Any:
         if type(value) is int and str(value) in choices:
             return str(value)
-        if isinstance(value, str):
+        if isinstance(value, str) and not value.isascii():  # ASCII is its own NFKC form
             normal = unicodedata.normalize("NFKC", value)
             return normal if normal in choices else value
         return value
