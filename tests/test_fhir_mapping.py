@@ -127,3 +127,32 @@ def test_same_day_lab_results_that_disagree_are_named_and_left_out(criteria: Cri
         "labs.neutrophils: conflicting results on 2026-11-12 (Observation/a, Observation/b), "
         "left out"
     ]
+
+
+def test_results_that_disagree_on_an_earlier_day_do_not_hide_a_later_one(
+    criteria: Criteria,
+) -> None:
+    """Two neutrophil counts of 2026-11-10 disagree (left out, named); the one of 2026-11-12
+    is the record's, with its own source."""
+    resources = [
+        {
+            **ANC,
+            "id": "b",
+            "effectiveDateTime": "2026-11-10",
+            "valueQuantity": {"value": 3200, "unit": "/uL", "code": "/uL"},
+        },
+        {
+            **ANC,
+            "id": "a",
+            "effectiveDateTime": "2026-11-10",
+            "valueQuantity": {"value": 1200, "unit": "/uL", "code": "/uL"},
+        },
+        {**ANC, "id": "c", "valueQuantity": {"value": 2500, "unit": "/uL", "code": "/uL"}},
+    ]
+    mapped = map_patient(PatientResources("p", resources), criteria.catalog.dictionary)
+    assert mapped.notes == [
+        "labs.neutrophils: conflicting results on 2026-11-10 (Observation/a, Observation/b),"
+        " left out"
+    ]
+    assert [r["value"] for r in mapped.record["labs"]["neutrophils"]] == [2500]
+    assert [str(s) for s in mapped.provenance["labs.neutrophils"]] == ["Observation/c (2026-11-12)"]
