@@ -72,6 +72,13 @@ def _problem_lines(path: Path, criteria: Criteria) -> list[str]:
 
 # (old text, new text, field, the whole message)
 REFUSED = [
+    # Full-width text that is no choice after NFKC either is refused as it was written.
+    (
+        "method: ECHO",
+        f"method: {_full_width('EKG')}",
+        "lvef.method",
+        f"Input should be 'ECHO', 'MUGA', 'MRI' or 'other' (got '{_full_width('EKG')}')",
+    ),
     # A time stamp is not a calendar date, in any time zone.
     (*_consent_date("2026-11-18 09:00:00"), "informed_consent.date", NO_TIME),
     (*_consent_date("2026-11-18T09:00:00+09:00"), "informed_consent.date", NO_TIME),
