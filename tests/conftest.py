@@ -148,3 +148,20 @@ def one_rule_criteria(
         f"    logic: {logic}\n"
     )
     return load_criteria(path)
+
+
+def screen_one_rule(
+    folder: Path,
+    logic: str,
+    record: dict[str, Any],
+    extra: str = "",
+    vocabulary: str = "{classes: [x], drugs: []}",
+) -> Report:
+    """`record` screened against a one-rule criteria file (inclusion IN1); the record must be
+    valid. Returns the report."""
+    criteria = one_rule_criteria(folder, "IN1 inclusion A rule: text", logic, extra, vocabulary)
+    path = folder / "p.yaml"
+    path.write_text(yaml.safe_dump(record, sort_keys=False))
+    report = screen_file(path, criteria, None, TODAY)
+    assert report.problems == [], [str(p) for p in report.problems]
+    return report

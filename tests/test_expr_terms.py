@@ -8,11 +8,8 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from screen.report.reasons import reason
-from screen.screening import screen_file
-from tests.conftest import TODAY, merge, one_rule_criteria
+from tests.conftest import merge, screen_one_rule
 
 DEEP = """
 dictionary: {id: deep-1, title: Fields three steps deep, version: "1"}
@@ -24,12 +21,7 @@ fields:
 
 
 def _screen(tmp_path: Path, logic: str, record: dict[str, Any], extra: str = "") -> Any:
-    criteria = one_rule_criteria(tmp_path, "IN1 inclusion A rule: protocol text", logic, extra)
-    path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(record, sort_keys=False))
-    report = screen_file(path, criteria, None, TODAY)
-    assert report.problems == [], [str(p) for p in report.problems]
-    return report
+    return screen_one_rule(tmp_path, logic, record, extra)
 
 
 def test_a_reading_three_steps_deep_is_named_by_its_last_step(

@@ -76,7 +76,6 @@ def test_the_evidence_of_a_multiple_of_the_uln(tmp_path: Path, eligible: dict[st
         "latest_date": "2026-11-12",
         "uln": "10",
         "uln_missing": False,
-        "admissible_unknown": False,
     }
     assert step.notes == [
         "near miss: 29 U/L is within 3.3% of the threshold 30 U/L;"
@@ -110,7 +109,6 @@ def test_the_evidence_of_a_multiple_of_the_uln_shows_the_method(
         "latest_date": "2026-11-12",
         "uln": "14",
         "uln_missing": False,
-        "admissible_unknown": False,
     }
 
 

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from screen.report.reasons import needs, reason
-from screen.screening import screen_file
-from tests.conftest import TODAY, merge, one_rule_criteria, remove
+from tests.conftest import merge, remove, screen_one_rule
 from tests.test_rule_features import YES_NO_FIELDS
 
 DRUGS = "uses: {dictionaries: [core], vocabularies: [drugs]}\n"
@@ -21,12 +19,7 @@ DRUGS = "uses: {dictionaries: [core], vocabularies: [drugs]}\n"
 
 def _report(tmp_path: Path, logic: str, record: dict[str, Any], extra: str = "") -> Any:
     vocabulary = "{}" if extra else "{classes: [x], drugs: []}"
-    criteria = one_rule_criteria(tmp_path, "IN1 inclusion A rule: text", logic, extra, vocabulary)
-    path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(record, sort_keys=False))
-    report = screen_file(path, criteria, None, TODAY)
-    assert report.problems == [], [str(p) for p in report.problems]
-    return report
+    return screen_one_rule(tmp_path, logic, record, extra, vocabulary)
 
 
 def test_an_agent_a_sum_cannot_scale_is_a_data_warning(

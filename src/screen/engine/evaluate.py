@@ -453,23 +453,22 @@ def _recent(node: Recent, scope: Any, context: Context) -> Trace:
             )
         ),
         conflict_date=candidates[0][0].date,
-        admissible_unknown=maybe_none,
     )
     # Readings whose admissibility is unknown: what their rule could not read is what is
     # missing (LVEF without its method), each under the reading's place in the series.
-    unsure = tuple(
-        replace(where, item=next(i for i, o in enumerate(series) if o is observation))
-        if isinstance(recorded, list)
-        else where
-        for observation, where in candidates
-        if where is not None and where.truth is None
-    )
-    evidence.maybe = tuple(
-        (getattr(observation, node.of), _attribute(observation, "unit"), observation.date)
-        for observation, where in candidates
-        if where is not None and where.truth is None
-    )
-    return Trace(node, None, evidence, unsure)
+    unsure, maybe = [], []
+    for observation, where in candidates:
+        if where is not None and where.truth is None:
+            if isinstance(recorded, list):
+                where = replace(
+                    where, item=next(i for i, o in enumerate(series) if o is observation)
+                )
+            unsure.append(where)
+            maybe.append(
+                (getattr(observation, node.of), _attribute(observation, "unit"), observation.date)
+            )
+    evidence.maybe = tuple(maybe)
+    return Trace(node, None, evidence, tuple(unsure))
 
 
 def _reading(

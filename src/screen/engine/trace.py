@@ -68,8 +68,9 @@ class Observation:
     not_admitted: str | None = None
     conflicting: tuple[tuple[Any, str | None], ...] = ()  # (value, unit) read on one day
     conflict_date: datetime.date | None = None
-    admissible_unknown: bool = False  # no reading is known to be admissible; some may be
-    maybe: tuple[tuple[Any, str | None, datetime.date], ...] = ()  # admissibility unknown
+    # (value, unit, date) of readings whose admissibility is unknown; with no `conflicting`
+    # beside them, no reading is known to be admissible
+    maybe: tuple[tuple[Any, str | None, datetime.date], ...] = ()
     uln: Decimal | None = None  # `times: uln`: the reading's upper limit of normal
     uln_missing: bool = False  # `times: uln`, but the reading has no upper limit recorded
 

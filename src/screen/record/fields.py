@@ -43,9 +43,9 @@ def _calendar_date(value: Any) -> Any:
 
 
 def choice_from_number(choices: tuple[str, ...]) -> Any:
-    """A choice written as a bare number (HER2 IHC 0) is the choice of that text, and one
-    written in full-width characters (ECHO, 3+ typed in full width) the choice it reads as after NFKC, as
-    all text is compared (patient-record.md)."""
+    """A choice written as a bare number (HER2 IHC 0) is the choice of that text; one in
+    full-width characters is the choice it reads as after NFKC, as all text is compared
+    (patient-record.md)."""
 
     def coerce(value: Any) -> Any:
         if type(value) is int and str(value) in choices:

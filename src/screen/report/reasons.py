@@ -306,7 +306,7 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
     label = label_of(node, evidence.path)
     if evidence.maybe:  # readings whose admissibility is unknown
         maybe = ", ".join(f"{num(v)}{_unit(u or '')} on {d}" for v, u, d in evidence.maybe)
-        if evidence.admissible_unknown:
+        if not evidence.conflicting:
             return f"{label}: {maybe}, not known to be admissible"
         sure = ", ".join(f"{num(v)}{_unit(u or '')}" for v, u in evidence.conflicting)
         return (
