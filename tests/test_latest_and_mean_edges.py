@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from screen.errors import InputError
 from screen.report.explain import Step, explain
-from screen.screening import screen_file
-from tests.conftest import TODAY, merge, one_rule_criteria
+from tests.conftest import merge, screen_one_rule
 
 AST_30_ULN_40 = {"labs": {"ast": {"value": 30, "unit": "U/L", "uln": 40, "date": "2026-11-12"}}}
 MEAN_TIMES_ULN = (
@@ -30,12 +28,7 @@ def _walk(step: Step) -> Iterator[Step]:
 def _screen(
     tmp_path: Path, logic: str, record: dict[str, Any], extra: str = ""
 ) -> tuple[str, list[Step]]:
-    criteria = one_rule_criteria(tmp_path, "IN1 inclusion Edge: an edge", logic, extra)
-    path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(record, sort_keys=False))
-    report = screen_file(path, criteria, None, TODAY)
-    assert report.problems == [], [str(p) for p in report.problems]
-    (outcome,) = report.outcomes
+    (outcome,) = screen_one_rule(tmp_path, logic, record, extra).outcomes
     return outcome.status, list(_walk(explain(outcome)))
 
 
@@ -64,3 +57,25 @@ def test_a_mean_against_a_multiple_of_the_uln_is_refused(
     assert "a mean of readings cannot be compared with a multiple of their uln" in str(
         refused.value
     )
+
+
+@pytest.mark.parametrize("values", [(30, 30), (30, 35)], ids=["same value", "two values"])
+def test_same_day_readings_that_agree_show_the_first_with_its_window_and_condition(
+    tmp_path: Path, eligible: dict[str, Any], values: tuple[int, int]
+) -> None:
+    """Two admissible readings of one day that lead to one outcome: explain shows the first,
+    with the window it was looked for in and the condition that admitted it, as for one."""
+    readings = [{"value": v, "unit": "U/L", "uln": 40, "date": "2026-11-12"} for v in values]
+    status, steps = _screen(
+        tmp_path,
+        "{recent: labs.ast, within: {days: 28}, op: lt, value: 100, unit: U/L,"
+        " where: {field: uln, op: gt, value: 1}}",
+        merge(eligible, {"labs": {"ast": readings}}),
+    )
+    assert status == "pass"
+    recent = steps[0]
+    assert recent.kind == "recent"
+    assert recent.evidence["window_start"] == "2026-10-23"
+    assert recent.evidence["value"] == 30
+    assert [child.kind for child in recent.children] == ["compare"]
+    assert recent.children[0].truth is True
