@@ -9,6 +9,7 @@ import pytest
 
 from screen.errors import InputError
 from screen.load import Criteria, load_criteria
+from tests.conftest import one_rule_criteria
 
 ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = ROOT.parent / "shared" / "protocol" / "NCT02514681.txt"
@@ -91,3 +92,18 @@ def test_the_readme_s_rule_language_reference_is_generated_from_the_rule_models(
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert readme_section() in readme
+
+
+@pytest.mark.parametrize("name", ["-", "・", " "], ids=["hyphen", "nakaguro", "space"])
+def test_a_drug_name_without_a_letter_or_digit_is_refused(tmp_path: Path, name: str) -> None:
+    """Names are compared without punctuation and spaces: such a name would stand for every
+    recorded name that has no letter or digit (an agent written "-")."""
+    vocabulary = (
+        "{classes: [x], drugs: [{name: agent a, classes: [x], synonyms: [" + repr(name) + "]}]}"
+    )
+    with pytest.raises(InputError) as refused:
+        one_rule_criteria(
+            tmp_path, "IN1 inclusion A rule: text", "{drug: agents, is: agent a}", "", vocabulary
+        )
+    problems = [str(p) for p in refused.value.problems]
+    assert any(f"the name {name!r} has no letter or digit" in p for p in problems), problems

@@ -133,6 +133,9 @@ def check_vocabulary(
                 findings.append(((*loc, "contains"), f"{part!r} is not a drug of the vocabulary"))
         for name in (entry.name, *entry.synonyms):
             key = drug_key(name)
+            if not key:  # it would stand for every recorded name without a letter or digit
+                findings.append((loc, f"the name {name!r} has no letter or digit"))
+                continue
             if key in owner and owner[key] != entry.name:
                 findings.append(
                     (loc, f"the name {name!r} is given to both {owner[key]!r} and {entry.name!r}")
