@@ -76,9 +76,15 @@ class Mapped:
         record = dict(self.record)
         notes = []
         for path in self.open_lists:
-            record.pop(path, None)
+            *parents, name = path.split(".")
+            group = record  # a list inside a group: the groups on its path copied, not changed
+            for step in parents:
+                copied = dict(group.get(step) or {})
+                group[step] = copied
+                group = copied
+            read = group.pop(name, None)
             notes.append(
-                f"{path}: {_entries(len(self.record.get(path) or []))} read from the chart's "
+                f"{path}: {_entries(len(read or []))} read from the chart's "
                 "medications, not screened: the chart may not hold them all (screen import "
                 "writes them; complete the record, then screen it)"
             )
