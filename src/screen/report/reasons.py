@@ -327,7 +327,17 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
             and evidence.latest_date
             and evidence.latest_date >= evidence.window_start
         ):
-            return f"{label}: no admissible measurement (by {evidence.not_admitted}, not accepted)"
+            if evidence.not_admitted != "not admissible":  # the refused reading's method
+                return (
+                    f"{label}: no admissible measurement (by {evidence.not_admitted}, not accepted)"
+                )
+            from screen.rules.describe import describe, without_paths  # it imports this module
+
+            condition = without_paths(describe(node.where).sentence, node.where)
+            return (
+                f"{label}: no admissible measurement (none on or after {evidence.window_start}"
+                f" where {condition})"
+            )
         return (
             f"{label}: none on or after {evidence.window_start} (the latest, {evidence.latest_date},"
             f" is older than {node.within.amount[0]} {node.within.amount[1]})"
