@@ -450,3 +450,84 @@ def test_a_mistake_of_the_last_of_three_dictionaries_names_that_file(tmp_path: P
     assert [str(p) for p in caught.value.problems] == [
         f"{last}: field 'pills': `medications` names drug, not a field of its entries"
     ]
+
+
+GROUPS_OF_ONE_NAME = """
+dictionary: {id: graft-1, title: Groups that share a name, version: "1"}
+fields:
+  - {path: kidney_graft, type: group, description: the graft}
+  - {path: kidney_graft.labs, type: group, description: the graft's own labs}
+  - {path: kidney_graft.labs.taken, type: date, description: when}
+  - {path: kidney_graft.donor, type: group, description: its donor}
+  - {path: kidney_graft.donor.labs, type: group, description: the donor's labs}
+  - {path: kidney_graft.donor.labs.taken, type: date, description: when}
+  - {path: kidney_graft.donor.biopsy, type: group, description: a biopsy}
+  - {path: kidney_graft.donor.biopsy.labs, type: group, description: the biopsy's labs}
+  - {path: kidney_graft.donor.biopsy.labs.taken, type: date, description: when}
+  - {path: living, type: group, description: a living donor}
+  - {path: living.donor, type: group, description: the donor}
+  - {path: living.donor.age, type: integer, min: 0, description: the donor's age}
+  - {path: living.donor.labs, type: group, description: the living donor's labs}
+  - {path: living.donor.labs.taken, type: date, description: when}
+"""
+
+
+def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
+    """Editors show the schema's definitions by name: a group is named after its own name,
+    and a name already taken is prefixed with its parents' names, nearest first, until free
+    (Labs, then KidneyGraftLabs, DonorLabs, BiopsyLabs, LivingDonor, LivingDonorLabs)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from screen.cli import app
+
+    (tmp_path / "graft.dictionary.yaml").write_text(GROUPS_OF_ONE_NAME)
+    criteria = tmp_path / "graft.yaml"
+    criteria.write_text(
+        "criteria_set: {id: GRAFT-1, title: A graft trial, version: '1'}\n"
+        "uses: {dictionaries: [core, graft.dictionary.yaml]}\n"
+        "criteria:\n"
+        "  - {id: IN1, type: inclusion, title: Donor labs, text: Donor labs taken.,"
+        " logic: {field: living.donor.age, op: ge, value: 20}}\n"
+    )
+    core = json.loads(CliRunner().invoke(app, ["schema"]).stdout)
+    assert sorted(core["$defs"]) == [
+        "Anthracyclines",
+        "Arrhythmias",
+        "BloodPressure",
+        "BreastCancer",
+        "CardiacHistory",
+        "CnsMetastases",
+        "Conditions",
+        "Corticosteroids",
+        "Her2",
+        "Hypersensitivity",
+        "InformedConsent",
+        "Labs",
+        "Lvef",
+        "OtherMalignancies",
+        "PriorRegimens",
+        "QuantityWithRange",
+        "RadiationAdverseEvents",
+        "RecentEvents",
+        "Toxicities",
+    ]
+    result = CliRunner().invoke(app, ["schema", "--criteria", str(criteria)])
+    assert result.exit_code == 0, result.stdout
+    graft = json.loads(result.stdout)
+    added = sorted(set(graft["$defs"]) - set(core["$defs"]))
+    assert added == [
+        "Biopsy",
+        "BiopsyLabs",
+        "Donor",
+        "DonorLabs",
+        "KidneyGraft",
+        "KidneyGraftLabs",
+        "Living",
+        "LivingDonor",
+        "LivingDonorLabs",
+    ]
+    assert graft["$defs"]["LivingDonor"]["description"] == "the donor"
+    assert graft["$defs"]["LivingDonorLabs"]["description"] == "the living donor's labs"
+    assert graft["$defs"]["DonorLabs"]["description"] == "the donor's labs"
