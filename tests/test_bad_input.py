@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -358,3 +359,35 @@ def test_a_value_of_the_wrong_shape_is_one_line_in_the_files_words(
     assert len(at_field) == 1, report.problems
     assert message in at_field[0].message
     assert "instance of" not in at_field[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            [{"percent": 61, "method": "ECHO", "date": datetime.date(2026, 11, 10)}],
+            "[{percent: 61, method: ECHO, date: 2026-11-10}]",
+        ),
+        ({"a": None, "b": True, "c": ""}, "{a: null, b: true, c: ''}"),
+        ({"k: v": "a, b"}, "{'k: v': 'a, b'}"),
+        (datetime.date(2026, 1, 1), "2026-01-01"),
+        ("ECHO", "'ECHO'"),
+        ("x" * 70, "'" + "x" * 58 + "…(70 characters)"),
+        (list(range(40)), "[" + ", ".join(str(n) for n in range(40))[:58] + "…"),
+    ],
+    ids=["list of mappings", "null true empty", "quoted", "date", "text", "long text", "long list"],
+)
+def test_a_value_is_echoed_as_the_file_wrote_it(value: object, shown: str) -> None:
+    """Messages echo the value as YAML's flow style writes it (dates as dates, `false`,
+    `null`), not as Python's repr ("datetime.date(2026, 11, 10)"), cut at 60 characters."""
+    from screen.record.yamlio import clip
+
+    assert clip(value) == shown
+
+
+def test_a_self_referencing_value_is_echoed_within_its_limit() -> None:
+    from screen.record.yamlio import clip
+
+    loop: list[object] = []
+    loop.append(loop)
+    assert clip(loop) == "[" * 59 + "…"

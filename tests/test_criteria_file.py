@@ -64,6 +64,11 @@ def _broken(tmp_path: Path, old: str, new: str) -> list[str]:
             "'advnced' can never be the value of 'setting'",
         ),
         ("has_class: cytotoxic}", "has_class: cytotoxix}", "unknown drug class 'cytotoxix'"),
+        (  # a value no branch of the union takes: one line, not one per branch
+            "{field: setting, op: eq, value: advanced}",
+            "{field: setting, op: eq, value: 2026-01-01}",
+            "value: expected true or false, a number, text or a list (got 2026-01-01)",
+        ),
         (
             "    drugs: agents\n    set_aside: [supportive]\n",
             "    set_aside: [supportive]\n",
@@ -82,6 +87,7 @@ def test_static_check_names_the_problem_and_its_line(
     problems = _broken(tmp_path, old, new)
     match = [p for p in problems if expected in p]
     assert match, problems
+    assert len([p for p in problems if p.startswith(match[0].split(": ")[0] + ":")]) == 1
     line = BUNDLED[: BUNDLED.index(old)].count("\n") + 1
     assert any(f"criteria.yaml:{n} " in match[0] for n in (line, line + 1)), match[0]
 

@@ -258,7 +258,7 @@ CHOICES = [
     ('    ihc: "3+"\n', "    ihc: 3\n", "breast_cancer.her2.ihc", f"{IHC} (got 3)"),
     ('    ihc: "3+"\n', "    ihc: '3'\n", "breast_cancer.her2.ihc", f"{IHC} (got '3')"),
     ('    ihc: "3+"\n', "    ihc: 0.0\n", "breast_cancer.her2.ihc", f"{IHC} (got 0.0)"),
-    ('    ihc: "3+"\n', "    ihc: false\n", "breast_cancer.her2.ihc", f"{IHC} (got False)"),
+    ('    ihc: "3+"\n', "    ihc: false\n", "breast_cancer.her2.ihc", f"{IHC} (got false)"),
 ]
 
 

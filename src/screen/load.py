@@ -230,19 +230,20 @@ def problems_from(
     inside = {loc[:depth] for loc, _ in errors for depth in range(len(loc))}
     # ... and a value that fits no branch at all fails once per branch at one place: one
     # line says what the place takes ("a mapping of its fields or a list of them").
+    # The same for plain values (a date where true/false, a number, text or a list is taken).
     shapes: dict[tuple[str | int, ...], list[str]] = {}
     for loc, error in errors:
-        if error["type"] in _SHAPES and _SHAPES[error["type"]] not in shapes.get(loc, []):
-            shapes.setdefault(loc, []).append(_SHAPES[error["type"]])
+        wanted = _SHAPES.get(error["type"]) or _SCALARS.get(error["type"])
+        if wanted is not None and wanted not in shapes.get(loc, []):
+            shapes.setdefault(loc, []).append(wanted)
     problems = []
     seen = set()
     for loc, error in errors:
         if loc in inside:
             continue
         message = _message(error, loc, model)
-        if error["type"] in _SHAPES:
-            wanted = " or ".join(shapes[loc]).replace(" or a list", " or a list of them", 1)
-            message = f"expected {wanted} (got {yamlio.clip(error.get('input'))})"
+        if error["type"] in _SHAPES or (error["type"] in _SCALARS and len(shapes[loc]) > 1):
+            message = f"expected {_either(shapes[loc])} (got {yamlio.clip(error.get('input'))})"
         if error["type"] in ("unknown_node", "unknown_term"):
             loc, message = _unknown_kind(data, loc, message, error["type"])
         elif error["type"] == "extra_forbidden":
@@ -265,6 +266,24 @@ _SHAPES = {  # pydantic's error type: what the place takes, in the words of a YA
     "dict_type": "a mapping",
     "list_type": "a list",
 }
+
+
+_SCALARS = {  # the same for plain values
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "text",
+    "date_type": "a date",
+}
+
+
+def _either(wanted: list[str]) -> str:
+    """ "a mapping of its fields or a list of them"; "true or false, a number, text or a list"."""
+    if "a number" in wanted and "a whole number" in wanted:
+        wanted = [w for w in wanted if w != "a whole number"]
+    if wanted[0].startswith("a mapping") and wanted[1:] == ["a list"]:
+        return f"{wanted[0]} or a list of them"
+    return ", ".join(wanted[:-1]) + " or " + wanted[-1] if len(wanted) > 1 else wanted[0]
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[str | int, ...]:

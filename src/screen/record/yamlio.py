@@ -6,6 +6,7 @@ the text again) when something turned out to be wrong: errors are rare, records 
 
 from __future__ import annotations
 
+import datetime
 import os
 import stat
 from collections.abc import Sequence
@@ -280,12 +281,64 @@ def cut(message: str, limit: int = 300) -> str:
 
 
 def clip(value: object, limit: int = SHOWN_CHARS) -> str:
-    """`value` as a message echoes it: its repr, cut short when long (input may be huge)."""
-    text = value if isinstance(value, str) else repr(value)
-    shown = repr(text) if isinstance(value, str) else text
+    """`value` as a message echoes it, cut short when long (input may be huge): text in quotes,
+    anything else as YAML's flow style writes it (`[{percent: 61, date: 2026-11-10}]`, `false`),
+    the way the file said it, not as Python would."""
+    if isinstance(value, str):
+        shown, length = repr(value), len(value)
+    else:
+        parts: list[str] = []
+        _flow(value, parts, limit + 1)
+        shown = "".join(parts)
+        length = len(shown) if len(shown) <= limit else 0
     if len(shown) <= limit:
         return shown
-    return f"{shown[: limit - 1]}…({len(text)} characters)"
+    return f"{shown[: limit - 1]}…" + (f"({length} characters)" if length else "")
+
+
+def _flow(value: object, parts: list[str], budget: int) -> int:
+    """Append `value` in YAML flow style to `parts`, stopping once `budget` characters are
+    spent (a huge or self-referencing value costs no more than the message shows)."""
+    if budget <= 0:
+        return 0
+    if isinstance(value, dict):
+        items: Sequence[Any] = list(value.items())
+        opening, closing = "{", "}"
+    elif isinstance(value, list | tuple):
+        items, opening, closing = value, "[", "]"
+    else:
+        text = _flow_scalar(value)
+        parts.append(text)
+        return budget - len(text)
+    parts.append(opening)
+    budget -= 1
+    for index, item in enumerate(items):
+        if budget <= 0:
+            return 0
+        if index:
+            parts.append(", ")
+            budget -= 2
+        if isinstance(value, dict):
+            key, item = item
+            budget = _flow(key, parts, budget)
+            parts.append(": ")
+            budget -= 2
+        budget = _flow(item, parts, budget)
+    parts.append(closing)
+    return budget - 1
+
+
+def _flow_scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):  # inside a list or mapping: plain when YAML would read it back
+        plain = value.strip() == value and not any(c in value for c in ",:{}[]#'\"")
+        return value if value and plain else repr(value)
+    return repr(value)
 
 
 def _build(node: yaml.Node, anchors: _Anchors | None) -> Any:
