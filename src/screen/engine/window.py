@@ -102,6 +102,10 @@ class Eligibility:
     assumed_opened_by: list[Change] = field(default_factory=list)
     assumed_closed_by: list[Change] = field(default_factory=list)
     fresh_until: datetime.date | None = None
+    # Data to collect may be about readings already recorded (an LVEF's method): they count
+    # only while those readings do; the first that expires ends the stretch (None: none).
+    awaited_until: datetime.date | None = None
+    awaited_by: Change | None = None
 
     @property
     def horizon_end(self) -> datetime.date:
@@ -110,7 +114,9 @@ class Eligibility:
     @property
     def until_if_normal(self) -> datetime.date | None:
         """The last eligible day if the pending data are normal and dated `assumed_from`."""
-        ends = [d for d in (self.assumed_until, self.fresh_until) if d is not None]
+        ends = [
+            d for d in (self.assumed_until, self.fresh_until, self.awaited_until) if d is not None
+        ]
         return min(ends) if ends else None
 
     def summary(self, titles: dict[str, str]) -> str:
@@ -132,7 +138,8 @@ class Eligibility:
                     f"Not eligible before {start} ({_first_causes(self.assumed_opened_by)});"
                     f" then it depends on the data to collect ({pending})"
                 )
-            opening = f"if they are normal and dated {start}, eligible from {start}"
+            dated = f" and dated {start}" if self.fresh_until is not None else ""
+            opening = f"if they are normal{dated}, eligible from {start}"
             return f"{waiting}; {opening}{self._ending(self.until_if_normal, True)}"
         if self.eligible_from == self.as_of:
             opening = f"Eligible from {self.eligible_from}"
@@ -147,6 +154,11 @@ class Eligibility:
         if assumed:
             if until == self.assumed_until:
                 return f", until {until} ({_first_causes(self.assumed_closed_by)})"
+            if until == self.awaited_until and self.awaited_by is not None:
+                return (
+                    f", until {until} ({self.awaited_by.criterion}: {self.awaited_by.cause},"
+                    " if it is the reading that counts)"
+                )
             return f", until {until} (when the first result of {self.assumed_from} expires)"
         return f", until {until} ({_first_causes(self.closed_by)})"
 
@@ -217,6 +229,41 @@ def eligibility(
     _walk_forward(
         found, criteria, vocabulary, record, outcomes, [c for o in outcomes for c in plan(o)]
     )
+    if found.assumed_from is not None:
+        awaited = [
+            change
+            for o in outcomes
+            if o.criterion.id in found.pending
+            for change in _awaited(o.criterion.id, o.trace)
+            if change.date > found.assumed_from
+        ]
+        if awaited:
+            found.awaited_by = min(awaited, key=lambda change: change.date)
+            found.awaited_until = found.awaited_by.date - datetime.timedelta(days=1)
+    return found
+
+
+def _awaited(criterion_id: str, trace: Trace) -> list[Change]:
+    """When the recorded readings that wait for a fact (a method, which of one day's counts)
+    leave their windows: what is collected about them counts no longer than they do."""
+    found = []
+    stack = [trace]
+    while stack:
+        node_trace = stack.pop()
+        node, evidence = node_trace.node, node_trace.evidence
+        if isinstance(node, Recent) and isinstance(evidence, Observation):
+            days = [day for _, _, day in evidence.maybe]
+            if evidence.conflicting and evidence.conflict_date is not None:
+                days.append(evidence.conflict_date)
+            amount, unit = node.within.amount
+            label = label_of(node, node.recent)
+            found += [
+                Change(
+                    first_day_after(day, amount, unit), criterion_id, f"{label} of {day} expires"
+                )
+                for day in days
+            ]
+        stack.extend(node_trace.children)
     return found
 
 
