@@ -5,10 +5,14 @@ whichever way the readings that disagree turn out."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from screen.report.reasons import reason
+from hypothesis import given
+from hypothesis import strategies as st
+
+from screen.report.reasons import num, reason, shown_against
 from tests.conftest import merge, screen_one_rule
 
 DEEP = """
@@ -51,3 +55,22 @@ def test_readings_that_disagree_but_both_pass_still_expire(
     assert report.outcomes[0].status == "pass"
     # On 2026-12-11 neither reading is within 28 days: the value is unknown from then on.
     assert report.eligible_until == datetime.date(2026, 12, 10)
+
+
+@given(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=12, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=4, allow_nan=False),
+)
+def test_a_worked_out_value_never_reads_as_a_threshold_it_differs_from(
+    value: Decimal, threshold: Decimal
+) -> None:
+    """Rounded to 4 places as usual, unless that would show it as the threshold ("1 > 1"):
+    then to the first place that tells them apart."""
+    shown = shown_against(value, threshold)
+    if num(value) != num(threshold):
+        assert shown == num(value)
+    elif value == threshold:
+        assert shown == num(threshold)
+    else:
+        assert Decimal(shown) != threshold
+        assert abs(Decimal(shown) - value) < abs(value - threshold)  # on the value's side

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from screen.engine.trace import (
@@ -611,9 +611,26 @@ def _computed_fact(node: Any, truth: bool | None, evidence: Computed) -> str:
         why = evidence.problem or "an input is unknown"
         return f"{label}: {evidence.shown} cannot be worked out ({why}){given}"
     return (
-        f"{label}: {evidence.shown} = {num(evidence.value)}{unit} {symbol(node.op, truth)}"
-        f" {num(node.value)}{unit}{given}"
+        f"{label}: {evidence.shown} = {shown_against(evidence.value, node.value)}{unit}"
+        f" {symbol(node.op, truth)} {num(node.value)}{unit}{given}"
     )
+
+
+def shown_against(value: Decimal, threshold: Any) -> str:
+    """A worked-out value beside its threshold: in full where rounding would show the two
+    alike ("1.00004 > 1", not "1 > 1")."""
+    shown = num(value)
+    limit = Decimal(str(threshold))
+    if shown != num(threshold) or value == limit:
+        return shown
+    for places in range(5, 29):  # the first rounding that tells them apart
+        try:
+            rounded = value.quantize(Decimal(1).scaleb(-places))
+        except InvalidOperation:  # more digits than the context holds
+            break
+        if rounded != limit:
+            return format(rounded.normalize(), "f")
+    return format(value.normalize(), "f")
 
 
 def _mean_fact(node: Any, truth: bool | None, evidence: Mean) -> str:
@@ -628,7 +645,8 @@ def _mean_fact(node: Any, truth: bool | None, evidence: Mean) -> str:
     if evidence.mean is None:
         return f"{label}: {evidence.problem}" + (f" ({readings})" if readings else "")
     return (
-        f"{label}: mean of the {evidence.needed} latest ({readings}) = {num(evidence.mean)}{unit}"
+        f"{label}: mean of the {evidence.needed} latest ({readings})"
+        f" = {shown_against(evidence.mean, evidence.threshold)}{unit}"
         f" {symbol(node.op, truth)} {num(evidence.threshold)}{unit}"
     )
 
