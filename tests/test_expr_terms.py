@@ -24,10 +24,6 @@ fields:
 """
 
 
-def _screen(tmp_path: Path, logic: str, record: dict[str, Any], extra: str = "") -> Any:
-    return screen_one_rule(tmp_path, logic, record, extra)
-
-
 def test_a_reading_three_steps_deep_is_named_by_its_last_step(
     eligible: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -36,7 +32,7 @@ def test_a_reading_three_steps_deep_is_named_by_its_last_step(
     record = merge(eligible, {"cardio": {"ecg": {"qtc": {"value": 450, "unit": "ms"}}}})
     record["cardio"]["ecg"]["qtc"]["date"] = datetime.date(2026, 11, 12)
     logic = "{expr: {recent_value: cardio.ecg.qtc, within: {days: 28}, unit: ms}, op: lt, value: 470, label: QTc}"
-    report = _screen(tmp_path, logic, record, uses)
+    report = screen_one_rule(tmp_path, logic, record, uses)
     (outcome,) = report.outcomes
     assert outcome.status == "pass"
     assert reason(outcome.trace) == "QTc: 450 = 450 < 470 from qtc 450 (on 2026-11-12, in ms)"
@@ -51,7 +47,7 @@ def test_readings_that_disagree_but_both_pass_still_expire(
     ]
     eligible["labs"]["creatinine"] = readings
     logic = "{expr: {recent_value: labs.creatinine, within: {days: 28}, unit: mg/dL}, op: lt, value: 1.5}"
-    report = _screen(tmp_path, logic, eligible)
+    report = screen_one_rule(tmp_path, logic, eligible)
     assert report.outcomes[0].status == "pass"
     # On 2026-12-11 neither reading is within 28 days: the value is unknown from then on.
     assert report.eligible_until == datetime.date(2026, 12, 10)

@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from screen.load import Criteria
 from screen.report.explain import explain
-from screen.screening import screen_file
-from tests.conftest import TODAY, merge, one_rule_criteria, remove
+from tests.conftest import merge, remove, screen_one_rule
 from tests.test_rule_features import YES_NO_FIELDS
 
 # A trial's own fields: a troponin result read as a group (its assay method beside its own
@@ -34,16 +31,13 @@ fields:
 
 
 def _screen(tmp_path: Path, logic: str, record: dict[str, Any], extension: bool = False) -> Any:
+    """The one outcome of `record` against a one-rule criteria file (with the extension's
+    fields when asked)."""
     uses = ""
     if extension:
         (tmp_path / "other.dictionary.yaml").write_text(EXTENSION)
         uses = "uses: {dictionaries: [core, other.dictionary.yaml]}\n"
-    criteria: Criteria = one_rule_criteria(tmp_path, "IN1 inclusion A rule: text", logic, uses)
-    path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump(record, sort_keys=False))
-    report = screen_file(path, criteria, None, TODAY)
-    assert report.problems == [], [str(p) for p in report.problems]
-    (outcome,) = report.outcomes
+    (outcome,) = screen_one_rule(tmp_path, logic, record, uses).outcomes
     return outcome
 
 
