@@ -51,6 +51,10 @@ def test_readings_that_disagree_but_both_pass_still_expire(
     assert report.outcomes[0].status == "pass"
     # On 2026-12-11 neither reading is within 28 days: the value is unknown from then on.
     assert report.eligible_until == datetime.date(2026, 12, 10)
+    assert report.eligibility is not None
+    assert report.eligibility.summary({}).endswith(
+        "until 2026-12-10 (IN1: creatinine of 2026-11-12 expires)"
+    )
 
 
 @given(
