@@ -23,7 +23,16 @@ from screen.errors import InputError
 from screen.load import Criteria, load_criteria, validate_patient
 from screen.report.report import verdict_of
 from screen.screening import screen_file
-from tests.conftest import EXAMPLES, ROOT, TODAY, merge, one_rule_criteria, remove, yaml_cases
+from tests.conftest import (
+    EXAMPLES,
+    ROOT,
+    TODAY,
+    merge,
+    one_rule_criteria,
+    remove,
+    screen_one_rule,
+    yaml_cases,
+)
 from tests.strategies import SCREENING, examples, variations
 
 WINDOWS = Path(__file__).parent / "windows"
@@ -439,3 +448,44 @@ def test_a_window_inside_a_computed_value_closes_the_eligibility_window(
     assert report.problems == [], [str(p) for p in report.problems]
     assert (report.eligible_from, report.eligible_until) == (TODAY, datetime.date(2026, 11, 26))
     assert report.to_dict()["eligibility"]["closed_by"][0]["date"] == "2026-11-27"
+
+
+@pytest.mark.parametrize(
+    ("logic", "labs", "until", "cause"),
+    [
+        (
+            "{recent: labs.creatinine, within: {days: 28}, op: le, value: 1.5, unit: mg/dL,"
+            " mean_of_latest: 2, label: creatinine}",
+            {"creatinine": [{"value": 0.9, "unit": "mg/dL", "date": "2026-11-01"}]},
+            "2026-11-29",
+            "IN1: creatinine of 2026-11-01 expires",
+        ),
+        (
+            "{expr: {add: [{recent_value: labs.creatinine, within: {days: 14}, unit: mg/dL},"
+            " {recent_value: labs.albumin, within: {days: 14}, unit: g/dL}]}, op: lt, value: 9}",
+            {"creatinine": {"value": 0.8, "unit": "mg/dL", "date": "2026-11-12"}},
+            "2026-11-26",
+            "IN1: creatinine of 2026-11-12 expires",
+        ),
+    ],
+    ids=["a mean with one of its readings on file", "a formula with one of its inputs on file"],
+)
+def test_a_value_to_complete_counts_only_while_what_is_on_file_does(
+    tmp_path: Path,
+    eligible: dict[str, Any],
+    logic: str,
+    labs: dict[str, Any],
+    until: str,
+    cause: str,
+) -> None:
+    """A mean or a formula that waits for one more reading still rests on the one recorded:
+    eligible if the data come back normal, but only until that one expires."""
+    eligible["labs"] = labs
+    report = screen_one_rule(tmp_path, logic, eligible)
+    assert report.outcomes[0].status == "unknown"
+    assuming = report.to_dict()["eligibility"]["assuming"]
+    assert assuming["eligible_from"] == "2026-11-20"
+    assert assuming["eligible_until"] == until
+    assert [f"{c['id']}: {c['cause']}" for c in assuming["closed_by"]] == [cause]
+    assert report.eligibility is not None
+    assert report.eligibility.summary({}).endswith(f"until {until} ({cause})")

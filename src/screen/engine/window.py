@@ -102,10 +102,11 @@ class Eligibility:
     assumed_opened_by: list[Change] = field(default_factory=list)
     assumed_closed_by: list[Change] = field(default_factory=list)
     fresh_until: datetime.date | None = None
-    # Data to collect may be about readings already recorded (an LVEF's method): they count
-    # only while those readings do; the first that expires ends the stretch (None: none).
-    awaited_until: datetime.date | None = None
-    awaited_by: Change | None = None
+    # The pending criteria rest on readings already recorded as well (those they use, and
+    # those waiting for a fact: an LVEF's method): the data to collect do not renew them, so
+    # the stretch ends the day before the first of them expires (None: none does).
+    recorded_until: datetime.date | None = None
+    recorded_closed_by: list[Change] = field(default_factory=list)
 
     @property
     def horizon_end(self) -> datetime.date:
@@ -115,7 +116,7 @@ class Eligibility:
     def until_if_normal(self) -> datetime.date | None:
         """The last eligible day if the pending data are normal and dated `assumed_from`."""
         ends = [
-            d for d in (self.assumed_until, self.fresh_until, self.awaited_until) if d is not None
+            d for d in (self.assumed_until, self.fresh_until, self.recorded_until) if d is not None
         ]
         return min(ends) if ends else None
 
@@ -154,13 +155,21 @@ class Eligibility:
         if assumed:
             if until == self.assumed_until:
                 return f", until {until} ({_first_causes(self.assumed_closed_by)})"
-            if until == self.awaited_until and self.awaited_by is not None:
-                return (
-                    f", until {until} ({self.awaited_by.criterion}: {self.awaited_by.cause},"
-                    " if it is the reading that counts)"
-                )
+            if until == self.recorded_until:
+                return f", until {until} ({_first_causes(self.recorded_closed_by)})"
             return f", until {until} (when the first result of {self.assumed_from} expires)"
         return f", until {until} ({_first_causes(self.closed_by)})"
+
+    def _assumed_closers(self) -> list[Change]:
+        """What ends the assumed stretch: the criteria that change on its last day + 1, or
+        the recorded readings that expire then (or both)."""
+        until = self.until_if_normal
+        closers = []
+        if until is not None and until == self.assumed_until:
+            closers += self.assumed_closed_by
+        if until is not None and until == self.recorded_until:
+            closers += self.recorded_closed_by
+        return closers if closers else self.assumed_closed_by
 
     def to_dict(self, titles: dict[str, str]) -> dict[str, Any]:
         return {
@@ -183,11 +192,12 @@ class Eligibility:
             if self.assumed_from is None
             else {
                 "pending": self.pending,
-                "that": "the data to collect come back normal, dated eligible_from",
+                "that": "the data to collect come back normal"
+                + (", dated eligible_from" if self.fresh_until is not None else ""),
                 "eligible_from": _iso(self.assumed_from),
                 "eligible_until": _iso(self.until_if_normal),
                 "opened_by": [_change(c) for c in self.assumed_opened_by],
-                "closed_by": [_change(c) for c in self.assumed_closed_by],
+                "closed_by": [_change(c) for c in self._assumed_closers()],
             },
         }
 
@@ -230,38 +240,52 @@ def eligibility(
         found, criteria, vocabulary, record, outcomes, [c for o in outcomes for c in plan(o)]
     )
     if found.assumed_from is not None:
-        awaited = [
+        expiring = [
             change
             for o in outcomes
             if o.criterion.id in found.pending
-            for change in _awaited(o.criterion.id, o.trace)
+            for change in _recorded_expiries(o.criterion.id, o.trace)
             if change.date > found.assumed_from
         ]
-        if awaited:
-            found.awaited_by = min(awaited, key=lambda change: change.date)
-            found.awaited_until = found.awaited_by.date - datetime.timedelta(days=1)
+        if expiring:
+            first = min(change.date for change in expiring)
+            found.recorded_until = first - datetime.timedelta(days=1)
+            found.recorded_closed_by = list(dict.fromkeys(c for c in expiring if c.date == first))
     return found
 
 
-def _awaited(criterion_id: str, trace: Trace) -> list[Change]:
-    """When the recorded readings that wait for a fact (a method, which of one day's counts)
-    leave their windows: what is collected about them counts no longer than they do."""
+def _recorded_expiries(criterion_id: str, trace: Trace) -> list[Change]:
+    """When the readings a pending criterion rests on leave their windows: those it uses,
+    those whose admissibility waits for a fact, those of one day that disagree. The walk
+    forward cannot see it (the criterion is unknown before and after), yet what is collected
+    for it settles it only while they count."""
     found = []
     stack = [trace]
     while stack:
         node_trace = stack.pop()
         node, evidence = node_trace.node, node_trace.evidence
-        if isinstance(node, Recent) and isinstance(evidence, Observation):
-            days = [day for _, _, day in evidence.maybe]
-            if evidence.conflicting and evidence.conflict_date is not None:
-                days.append(evidence.conflict_date)
+        if isinstance(node, Recent) and isinstance(evidence, Observation | Mean):
             amount, unit = node.within.amount
             label = label_of(node, node.recent)
+            if isinstance(evidence, Mean):
+                days = [day for *_, day in evidence.readings]
+            else:
+                days = [day for *_, day in evidence.maybe]
+                if evidence.conflicting and evidence.conflict_date is not None:
+                    days.append(evidence.conflict_date)
+                if evidence.date is not None:
+                    days.append(evidence.date)
             found += [
                 Change(
                     first_day_after(day, amount, unit), criterion_id, f"{label} of {day} expires"
                 )
-                for day in days
+                for day in dict.fromkeys(days)
+            ]
+        if isinstance(evidence, Computed):
+            found += [
+                Change(item.expires, criterion_id, f"{item.name} of {item.date} expires")
+                for item in evidence.inputs
+                if item.expires is not None
             ]
         stack.extend(node_trace.children)
     return found
