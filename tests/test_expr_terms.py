@@ -59,18 +59,17 @@ def test_readings_that_disagree_but_both_pass_still_expire(
 
 @given(
     st.decimals(min_value=-(10**6), max_value=10**6, places=12, allow_nan=False),
-    st.decimals(min_value=-(10**6), max_value=10**6, places=4, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=6, allow_nan=False),
 )
 def test_a_worked_out_value_never_reads_as_a_threshold_it_differs_from(
     value: Decimal, threshold: Decimal
 ) -> None:
-    """Rounded to 4 places as usual, unless that would show it as the threshold ("1 > 1"):
-    then to the first place that tells them apart."""
-    shown = shown_against(value, threshold)
-    if num(value) != num(threshold):
-        assert shown == num(value)
-    elif value == threshold:
-        assert shown == num(threshold)
+    """Both written to 4 places as usual, unless that would show them alike ("1 > 1"): then
+    to the first place that tells them apart, each rounded, never "-0"."""
+    shown, limit = shown_against(value, threshold)
+    if num(value) != num(threshold) or value == threshold:
+        assert (shown, limit) == (num(value), num(threshold))
     else:
-        assert Decimal(shown) != threshold
-        assert abs(Decimal(shown) - value) < abs(value - threshold)  # on the value's side
+        assert Decimal(shown) != Decimal(limit)
+        assert (Decimal(shown) < Decimal(limit)) == (value < threshold)  # the same side
+    assert "-0" not in (shown, limit)

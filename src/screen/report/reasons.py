@@ -75,7 +75,7 @@ def num(value: Any) -> str:
         shown = format(value.normalize(), "f")
     else:
         shown = f"{value:.4f}".rstrip("0").rstrip(".")
-    return shown
+    return "0" if shown == "-0" else shown  # a value rounded to nothing has no sign
 
 
 def text(value: Any) -> str:
@@ -327,16 +327,19 @@ def _observation_fact(node: Recent, truth: bool | None, evidence: Observation) -
             and evidence.latest_date
             and evidence.latest_date >= evidence.window_start
         ):
-            if evidence.not_admitted != "not admissible":  # the refused reading's method
+            where = node.where
+            if isinstance(where, Compare) and where.field == "method":  # what refused it
                 return (
                     f"{label}: no admissible measurement (by {evidence.not_admitted}, not accepted)"
                 )
-            from screen.rules.describe import describe, without_paths  # it imports this module
-
-            condition = without_paths(describe(node.where).sentence, node.where)
+            condition = (
+                f"with {label_of(where, where.field)} {symbol(where.op, True)} {text(where.value)}"
+                if isinstance(where, Compare)
+                else "that meets the rule's conditions for a reading"
+            )
             return (
                 f"{label}: no admissible measurement (none on or after {evidence.window_start}"
-                f" where {condition})"
+                f" {condition})"
             )
         return (
             f"{label}: none on or after {evidence.window_start} (the latest, {evidence.latest_date},"
@@ -610,27 +613,36 @@ def _computed_fact(node: Any, truth: bool | None, evidence: Computed) -> str:
     if evidence.value is None:
         why = evidence.problem or "an input is unknown"
         return f"{label}: {evidence.shown} cannot be worked out ({why}){given}"
+    value, threshold = shown_against(evidence.value, node.value)
     return (
-        f"{label}: {evidence.shown} = {shown_against(evidence.value, node.value)}{unit}"
-        f" {symbol(node.op, truth)} {num(node.value)}{unit}{given}"
+        f"{label}: {evidence.shown} = {value}{unit} {symbol(node.op, truth)} {threshold}{unit}"
+        f"{given}"
     )
 
 
-def shown_against(value: Decimal, threshold: Any) -> str:
-    """A worked-out value beside its threshold: in full where rounding would show the two
-    alike ("1.00004 > 1", not "1 > 1")."""
-    shown = num(value)
+def shown_against(value: Decimal, threshold: Any) -> tuple[str, str]:
+    """A worked-out value and its threshold, written to 4 places as usual, or to the first
+    place that tells them apart where that would show them alike ("1.00004 > 1", not
+    "1 > 1")."""
+    if threshold is None:
+        return num(value), text(threshold)
     limit = Decimal(str(threshold))
-    if shown != num(threshold) or value == limit:
-        return shown
-    for places in range(5, 29):  # the first rounding that tells them apart
+    if num(value) != num(limit) or value == limit:
+        return num(value), num(threshold)
+    for places in range(5, 29):
         try:
-            rounded = value.quantize(Decimal(1).scaleb(-places))
+            step = Decimal(1).scaleb(-places)
+            pair = value.quantize(step), limit.quantize(step)
         except InvalidOperation:  # more digits than the context holds
             break
-        if rounded != limit:
-            return format(rounded.normalize(), "f")
-    return format(value.normalize(), "f")
+        if pair[0] != pair[1]:
+            return num_in_full(pair[0]), num_in_full(pair[1])
+    return format(value, "f"), format(limit, "f")
+
+
+def num_in_full(value: Decimal) -> str:
+    shown = format(value.normalize(), "f")
+    return "0" if shown == "-0" else shown
 
 
 def _mean_fact(node: Any, truth: bool | None, evidence: Mean) -> str:
@@ -644,10 +656,10 @@ def _mean_fact(node: Any, truth: bool | None, evidence: Mean) -> str:
     )
     if evidence.mean is None:
         return f"{label}: {evidence.problem}" + (f" ({readings})" if readings else "")
+    mean, threshold = shown_against(evidence.mean, evidence.threshold)
     return (
-        f"{label}: mean of the {evidence.needed} latest ({readings})"
-        f" = {shown_against(evidence.mean, evidence.threshold)}{unit}"
-        f" {symbol(node.op, truth)} {num(evidence.threshold)}{unit}"
+        f"{label}: mean of the {evidence.needed} latest ({readings}) = {mean}{unit}"
+        f" {symbol(node.op, truth)} {threshold}{unit}"
     )
 
 
