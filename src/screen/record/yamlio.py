@@ -328,6 +328,9 @@ def _flow(value: object, parts: list[str], budget: int) -> int:
     return budget - 1
 
 
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar cannot start with these
+
+
 def _flow_scalar(value: object) -> str:
     if value is None:
         return "null"
@@ -335,9 +338,15 @@ def _flow_scalar(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, str):  # inside a list or mapping: plain when YAML would read it back
-        plain = value.strip() == value and not any(c in value for c in ",:{}[]#'\"")
-        return value if value and plain else repr(value)
+    if isinstance(value, str):  # inside a list or mapping: plain when YAML reads it back so
+        plain = (
+            value.isprintable()
+            and value.strip() == value
+            and value[:1] not in _INDICATORS
+            and not any(c in value for c in ",:{}[]#")
+            and plain_tag(value) == _STR
+        )
+        return value if plain else repr(value)
     return repr(value)
 
 
