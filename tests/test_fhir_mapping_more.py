@@ -455,9 +455,24 @@ def test_a_medication_list_inside_a_group_is_not_screened_either(criteria: Crite
     list is, and the note counts them."""
     mapped = _map(_dictionary(*REGIMENS_IN_A_GROUP), PACLITAXEL, vocabulary=criteria.vocabulary)
     record, notes = mapped.screened()
-    assert record["history"] == {}
+    assert "history" not in record  # a group with nothing else read is not recorded
     assert mapped.record["history"]["regimens"][0]["agents"] == ["paclitaxel"]  # not changed
     assert notes == [
         "history.regimens: 1 entry read from the chart's medications, not screened: the chart "
         "may not hold them all (screen import writes them; complete the record, then screen it)"
     ]
+
+
+def test_a_group_keeps_what_else_was_read_into_it_when_its_medication_list_is_left_out() -> None:
+    """Only the list leaves the screened record: the group's other fields stay, groups above
+    it too, and the mapped record itself is not changed."""
+    regimens = [{"agents": ["paclitaxel"], "start": "2026-01-05"}]
+    mapped = Mapped(
+        "p",
+        record={"a": {"b": {"regimens": regimens}, "smoker": False}, "ecog": 1},
+        open_lists=["a.b.regimens"],
+    )
+    record, notes = mapped.screened()
+    assert record == {"a": {"smoker": False}, "ecog": 1}
+    assert mapped.record["a"]["b"]["regimens"] is regimens
+    assert notes[0].startswith("a.b.regimens: 1 entry read from the chart's medications")

@@ -278,7 +278,8 @@ _SCALARS = {  # the same for plain values
 
 
 def _either(wanted: list[str]) -> str:
-    """ "a mapping of its fields or a list of them"; "true or false, a number, text or a list"."""
+    """What a place takes, in words: "a mapping of its fields or a list of them", "true or
+    false, a number, text or a list"."""
     if "a number" in wanted and "a whole number" in wanted:
         wanted = [w for w in wanted if w != "a whole number"]
     if wanted[0].startswith("a mapping") and wanted[1:] == ["a list"]:

@@ -78,11 +78,17 @@ class Mapped:
         for path in self.open_lists:
             *parents, name = path.split(".")
             group = record  # a list inside a group: the groups on its path copied, not changed
+            chain = []
             for step in parents:
                 copied = dict(group.get(step) or {})
                 group[step] = copied
+                chain.append((group, step))
                 group = copied
             read = group.pop(name, None)
+            for holder, step in reversed(chain):  # a group left empty is not recorded at all
+                if holder[step]:
+                    break
+                del holder[step]
             notes.append(
                 f"{path}: {_entries(len(read or []))} read from the chart's "
                 "medications, not screened: the chart may not hold them all (screen import "
