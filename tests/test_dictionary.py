@@ -468,14 +468,25 @@ fields:
   - {path: living.donor, type: group, description: the donor}
   - {path: living.donor.age, type: integer, min: 0, description: the donor's age}
   - {path: living.donor.labs, type: group, description: the living donor's labs}
-  - {path: living.donor.labs.taken, type: date, description: when}
+  - {path: living.donor.labs.taken, type: date, required: true, description: when taken}
+  - {path: tx, type: group, description: a transplant}
+  - {path: tx.donor, type: group, description: its donor}
+  - {path: tx.donor.biopsy, type: group, description: the donor's biopsy}
+  - {path: tx.donor.biopsy.labs, type: group, description: the biopsy's labs}
+  - {path: tx.donor.biopsy.labs.taken, type: date, description: when}
+  - {path: x_labs, type: group, description: labs of x}
+  - {path: x_labs.taken, type: date, description: when}
+  - {path: x, type: group, description: x}
+  - {path: x.labs, type: group, description: x's own labs}
+  - {path: x.labs.taken, type: date, description: when}
 """
 
 
 def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
     """Editors show the schema's definitions by name: a group is named after its own name,
     and a name already taken is prefixed with its parents' names, nearest first, until free
-    (Labs, then KidneyGraftLabs, DonorLabs, BiopsyLabs, LivingDonor, LivingDonorLabs)."""
+    (Labs, then KidneyGraftLabs, DonorLabs, BiopsyLabs, DonorBiopsyLabs, LivingDonorLabs);
+    taken all the way up, it is numbered (x_labs is XLabs, so x.labs is XLabs2)."""
     import json
 
     from typer.testing import CliRunner
@@ -521,13 +532,28 @@ def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
         "Biopsy",
         "BiopsyLabs",
         "Donor",
+        "DonorBiopsy",
+        "DonorBiopsyLabs",
         "DonorLabs",
         "KidneyGraft",
         "KidneyGraftLabs",
         "Living",
         "LivingDonor",
         "LivingDonorLabs",
+        "Tx",
+        "TxDonor",
+        "X",
+        "XLabs",
+        "XLabs2",
     ]
+    assert graft["title"] == core["title"] == "Patient"
+    assert graft["$defs"]["XLabs2"]["description"] == "x's own labs"
+    assert graft["$defs"]["DonorBiopsyLabs"]["description"] == "the biopsy's labs"
+    labs = graft["$defs"]["LivingDonorLabs"]
+    assert labs["required"] == ["taken"]
+    assert labs["properties"]["taken"]["description"] == "when taken"  # a required field
+    age = graft["$defs"]["LivingDonor"]["properties"]["age"]
+    assert age["description"] == "the donor's age"  # an optional one
     assert graft["$defs"]["LivingDonor"]["description"] == "the donor"
     assert graft["$defs"]["LivingDonorLabs"]["description"] == "the living donor's labs"
     assert graft["$defs"]["DonorLabs"]["description"] == "the donor's labs"

@@ -38,8 +38,11 @@ class _Builder:
         while name in self.names and parent:
             name = "".join(p.capitalize() for p in parent.rsplit(".", 1)[-1].split("_")) + name
             parent = parent.rsplit(".", 1)[0] if "." in parent else ""
-        self.names.add(name)
-        return name
+        unique, number = name, 2  # taken all the way up (x_labs, x.labs): numbered
+        while unique in self.names:
+            unique, number = f"{name}{number}", number + 1
+        self.names.add(unique)
+        return unique
 
     def group(self, path: str, name: str, base: type[BaseModel] | None = None) -> type[BaseModel]:
         fields: dict[str, Any] = {}
