@@ -80,6 +80,9 @@ def test_window_case(
         assert assuming.get("eligible_until") == _iso(case["assumed_until"])
     if "pending" in case:
         assert assuming.get("pending") == case["pending"]
+    if "assumed_closed_by" in case:
+        closers = [f"{c['id']}: {c['cause']}" for c in assuming["closed_by"]]
+        assert closers == case["assumed_closed_by"]
     if "summary" in case:
         assert window["summary"] == case["summary"]
     if "summary_contains" in case:
@@ -489,3 +492,16 @@ def test_a_value_to_complete_counts_only_while_what_is_on_file_does(
     assert [f"{c['id']}: {c['cause']}" for c in assuming["closed_by"]] == [cause]
     assert report.eligibility is not None
     assert report.eligibility.summary({}).endswith(f"until {until} ({cause})")
+
+
+def test_a_failure_named_without_titles_is_named_by_its_id(
+    tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    """The summary names a failing criterion by its title, or by its id when it has none to
+    give (a caller without the titles)."""
+    report = screen_one_rule(tmp_path, "{field: ecog, op: eq, value: 0}", eligible)
+    assert report.eligibility is not None
+    assert report.eligibility.summary({}) == (
+        "Never eligible within 90 days on this record: IN1 fails (IN1)"
+    )
+    assert report.eligibility.summary({"IN1": "ECOG 0"}).endswith("IN1 fails (ECOG 0)")

@@ -73,12 +73,13 @@ class Blocker:
     since: datetime.date | None = None
     until: datetime.date | None = None
 
-    def phrase(self, titles: dict[str, str]) -> str:
-        word = "fails" if self.status == "fail" else "unknown"
+    def failing(self, titles: dict[str, str]) -> str:
+        """The failing stretch in words (the summary names only failures: unknown is not
+        never)."""
         since = f" from {self.since}" if self.since else ""
         until = f" until {self.until}" if self.until else ""
         return (
-            f"{self.criterion} {word}{since}{until} ({titles.get(self.criterion, self.criterion)})"
+            f"{self.criterion} fails{since}{until} ({titles.get(self.criterion, self.criterion)})"
         )
 
 
@@ -124,7 +125,7 @@ class Eligibility:
         """One sentence for the coordinator: what the record supports, and no more. Unknown
         is not never: "never" only for a criterion that fails and cannot change in time."""
         if self.eligible_from is None and self.assumed_from is None:
-            blocked = "; ".join(b.phrase(titles) for b in self.blocking if b.status == "fail")
+            blocked = "; ".join(b.failing(titles) for b in self.blocking if b.status == "fail")
             pending = f" (unknown as well: {', '.join(self.pending)})" if self.pending else ""
             return (
                 f"Never eligible within {self.horizon_days} days on this record: {blocked}{pending}"
@@ -161,15 +162,14 @@ class Eligibility:
         return f", until {until} ({_first_causes(self.closed_by)})"
 
     def _assumed_closers(self) -> list[Change]:
-        """What ends the assumed stretch: the criteria that change on its last day + 1, or
-        the recorded readings that expire then (or both)."""
+        """What ends the assumed stretch on the day after its last: the criteria that change
+        then, the readings on file that expire then, or both; none when it ends with the
+        results to collect (fresh_until)."""
         until = self.until_if_normal
-        closers = []
-        if until is not None and until == self.assumed_until:
-            closers += self.assumed_closed_by
-        if until is not None and until == self.recorded_until:
-            closers += self.recorded_closed_by
-        return closers if closers else self.assumed_closed_by
+        return [
+            *(self.assumed_closed_by if until == self.assumed_until else ()),
+            *(self.recorded_closed_by if until == self.recorded_until else ()),
+        ]
 
     def to_dict(self, titles: dict[str, str]) -> dict[str, Any]:
         return {
@@ -287,7 +287,7 @@ def _recorded_expiries(criterion_id: str, trace: Trace) -> list[Change]:
                 for item in evidence.inputs
                 if item.expires is not None
             ]
-        stack.extend(node_trace.children)
+        stack.extend(reversed(node_trace.children))  # popped in document order
     return found
 
 
