@@ -381,7 +381,8 @@ fields:
 def test_every_mistake_of_a_dictionary_is_one_line_naming_where_it_is(tmp_path: Path) -> None:
     """A refused field does not hide the mistakes after it, in its own file or the next
     checks; each names the file and the row. A code system is known when any dictionary
-    names it (`local` here), and `steroids.drug` after its list is not missing."""
+    names it (`local` here), and `steroids.drug` after its list is not missing. A field
+    defined twice or under no parent is named with its line."""
     extension = tmp_path / "k.dictionary.yaml"
     extension.write_text(MISTAKES)
     path = tmp_path / "k.yaml"
@@ -394,8 +395,8 @@ def test_every_mistake_of_a_dictionary_is_one_line_naming_where_it_is(tmp_path: 
         load_criteria(path)
     unknown = "not in any dictionary's `code_systems`"
     assert [str(p) for p in caught.value.problems] == [
-        f"{extension} fields[1]: field 'labs.inr' is already defined differently",
-        f"{extension} fields[2]: field 'ecg.qtc': 'ecg' is not a group or list defined before it",
+        f"{extension}:7 fields[1]: field 'labs.inr' is already defined differently",
+        f"{extension}:8 fields[2]: field 'ecg.qtc': 'ecg' is not a group or list defined before it",
         f"{extension}: field 'qtc': code system(s) nosuch, zzz {unknown}",
         f"{extension}: field 'mood': code system(s) other {unknown}",
         f"{extension}: field 'pills': `medications` names drug, way, not a field of its entries",

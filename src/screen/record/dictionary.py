@@ -10,7 +10,7 @@ record model is built from the merged rows (screen.record.model); nothing about 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -309,7 +309,20 @@ def load_dictionaries(paths: list[Path]) -> Dictionary:
     for path in paths:
         parsed, digest = read_dictionary(path)
         files.append((parsed, digest, str(path)))
-    return merge(files)
+    try:
+        return merge(files)
+    except InputError as error:
+        raise InputError([_with_line(problem) for problem in error.problems]) from None
+
+
+def _with_line(problem: Problem) -> Problem:
+    """A merge problem names a field entry of a file (`fields[3]`): its line, found again in
+    that file's text (read again only when there is a problem to show)."""
+    index = problem.field.removeprefix("fields[").removesuffix("]")
+    if problem.line is not None or not problem.field.startswith("fields[") or not index.isdigit():
+        return problem
+    line = yamlio.Locator(yamlio.read_text(Path(problem.file))).line(("fields", int(index)))
+    return replace(problem, line=line)
 
 
 def field_kind(spec: FieldSpec) -> str:
