@@ -80,6 +80,8 @@ def test_window_case(
         assert assuming.get("eligible_until") == _iso(case["assumed_until"])
     if "pending" in case:
         assert assuming.get("pending") == case["pending"]
+    if "that" in case:
+        assert assuming["that"] == case["that"]
     if "assumed_closed_by" in case:
         closers = [f"{c['id']}: {c['cause']}" for c in assuming["closed_by"]]
         assert closers == case["assumed_closed_by"]
@@ -458,10 +460,21 @@ def test_a_window_inside_a_computed_value_closes_the_eligibility_window(
     [
         (
             "{recent: labs.creatinine, within: {days: 28}, op: le, value: 1.5, unit: mg/dL,"
-            " mean_of_latest: 2, label: creatinine}",
+            " mean_of_latest: 2}",
             {"creatinine": [{"value": 0.9, "unit": "mg/dL", "date": "2026-11-01"}]},
             "2026-11-29",
-            "IN1: creatinine of 2026-11-01 expires",
+            "IN1: labs.creatinine of 2026-11-01 expires",  # a rule without a label: its path
+        ),
+        (
+            "{recent: labs.ast, within: {days: 28}, op: le, value: 100, unit: U/L, label: AST}",
+            {
+                "ast": [
+                    {"value": 28, "unit": "U/L", "date": "2026-11-12"},
+                    {"value": 180, "unit": "U/L", "date": "2026-11-12"},
+                ]
+            },
+            "2026-12-10",
+            "IN1: AST of 2026-11-12 expires",
         ),
         (
             "{expr: {add: [{recent_value: labs.creatinine, within: {days: 14}, unit: mg/dL},"
@@ -471,7 +484,11 @@ def test_a_window_inside_a_computed_value_closes_the_eligibility_window(
             "IN1: creatinine of 2026-11-12 expires",
         ),
     ],
-    ids=["a mean with one of its readings on file", "a formula with one of its inputs on file"],
+    ids=[
+        "a mean with one of its readings on file",
+        "two readings of one day that disagree",
+        "a formula with one of its inputs on file",
+    ],
 )
 def test_a_value_to_complete_counts_only_while_what_is_on_file_does(
     tmp_path: Path,
@@ -481,8 +498,9 @@ def test_a_value_to_complete_counts_only_while_what_is_on_file_does(
     until: str,
     cause: str,
 ) -> None:
-    """A mean or a formula that waits for one more reading still rests on the one recorded:
-    eligible if the data come back normal, but only until that one expires."""
+    """A mean or a formula that waits for one more reading still rests on the one recorded,
+    and which of one day's readings counts is a question about them: eligible if the data
+    come back normal, but only until those on file expire."""
     eligible["labs"] = labs
     report = screen_one_rule(tmp_path, logic, eligible)
     assert report.outcomes[0].status == "unknown"
