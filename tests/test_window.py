@@ -523,3 +523,42 @@ def test_a_failure_named_without_titles_is_named_by_its_id(
         "Never eligible within 90 days on this record: IN1 fails (IN1)"
     )
     assert report.eligibility.summary({"IN1": "ECOG 0"}).endswith("IN1 fails (ECOG 0)")
+
+
+def test_a_pending_criterion_that_fails_later_ends_the_assumed_stretch(
+    tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    """Waiting for nursing, and 58 until 2026-11-30: if the data come back normal, eligible
+    until her 59th birthday, which the rule excludes; that change closes the stretch."""
+    eligible["birth_date"] = "1967-12-01"
+    del eligible["nursing"]
+    report = screen_one_rule(
+        tmp_path,
+        "{all: [{field: nursing, op: eq, value: false}, {age: birth_date, op: lt, value: 59}]}",
+        eligible,
+    )
+    window = report.to_dict()["eligibility"]
+    assert window["assuming"]["eligible_until"] == "2026-11-30"
+    assert [(c["id"], c["cause"], c["status"]) for c in window["assuming"]["closed_by"]] == [
+        ("IN1", "turns 59 on 2026-12-01", "fail")
+    ]
+
+
+def test_a_stretch_that_opens_and_closes_assumes_nothing(
+    tmp_path: Path, eligible: dict[str, Any]
+) -> None:
+    """Unknown now (nursing not recorded, but the surgery's window decides it first), eligible
+    once that window closes, until the AST expires: what the record supports is certain, so
+    nothing is left assumed."""
+    eligible["recent_events"] = {"major_surgery_or_trauma": ["2026-11-10"]}
+    del eligible["nursing"]
+    report = screen_one_rule(
+        tmp_path,
+        "{all: [{any: [{not: {exists: recent_events.major_surgery_or_trauma,"
+        " where: {date: ., within: {days: 28}}}}, {field: nursing, op: eq, value: false}]},"
+        " {recent: labs.ast, within: {days: 28}, op: le, value: 100, unit: U/L}]}",
+        eligible,
+    )
+    found = report.to_dict()
+    assert (found["eligible_from"], found["eligible_until"]) == ("2026-12-09", "2026-12-10")
+    assert found["eligibility"]["assuming"] is None
