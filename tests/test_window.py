@@ -562,3 +562,16 @@ def test_a_stretch_that_opens_and_closes_assumes_nothing(
     found = report.to_dict()
     assert (found["eligible_from"], found["eligible_until"]) == ("2026-12-09", "2026-12-10")
     assert found["eligibility"]["assuming"] is None
+
+
+def test_a_window_that_closed_on_the_screening_date_gives_no_timeline_track(
+    tmp_path: Path, eligible: dict[str, Any], criteria: Criteria
+) -> None:
+    """Surgery on 2026-10-22 leaves its 28-day window on 2026-11-20, the screening date
+    itself: nothing changes within the horizon, so EX14 has no track (it passes throughout)."""
+    eligible["recent_events"]["major_surgery_or_trauma"] = ["2026-10-22"]
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(eligible, sort_keys=False))
+    report = screen_file(path, criteria, None, TODAY)
+    assert [o.status for o in report.outcomes if o.criterion.id == "EX14"] == ["pass"]
+    assert "EX14" not in [criterion.id for criterion, _ in report.tracks()]
