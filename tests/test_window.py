@@ -483,11 +483,24 @@ def test_a_window_inside_a_computed_value_closes_the_eligibility_window(
             "2026-11-26",
             "IN1: creatinine of 2026-11-12 expires",
         ),
+        (
+            "{all: [{recent: labs.ast, within: {days: 28}, op: le, value: 100, unit: U/L,"
+            " label: AST}, {expr: {add: [{recent_value: labs.creatinine, within: {days: 28},"
+            " unit: mg/dL}, {recent_value: labs.albumin, within: {days: 28}, unit: g/dL}]},"
+            " op: lt, value: 9}]}",
+            {
+                "ast": {"value": 28, "unit": "U/L", "date": "2026-11-01"},
+                "creatinine": {"value": 0.8, "unit": "mg/dL", "date": "2026-11-12"},
+            },
+            "2026-11-29",
+            "IN1: AST of 2026-11-01 expires",
+        ),
     ],
     ids=[
         "a mean with one of its readings on file",
         "two readings of one day that disagree",
         "a formula with one of its inputs on file",
+        "a reading before a formula that expires first",
     ],
 )
 def test_a_value_to_complete_counts_only_while_what_is_on_file_does(
