@@ -86,7 +86,9 @@ def test_a_formula_with_a_reading_and_an_age_expires_with_the_reading(
         " {age: birth_date}]}, op: lt, value: 0}",
         eligible,
     )
-    assert summary.startswith("Eligible from 2026-11-20, until 2026-12-10 (IN1: "), summary
+    assert summary == (
+        "Eligible from 2026-11-20, until 2026-12-10 (IN1: creatinine of 2026-11-12 expires)"
+    )
 
 
 def test_a_track_that_changes_twice_keeps_the_cause_of_its_middle_segment(
