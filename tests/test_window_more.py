@@ -127,5 +127,5 @@ def test_a_date_becomes_more_than_a_year_old_a_year_after(
         tmp_path, "{date: informed_consent.date, before: {years: 1}}", eligible
     ).startswith(
         "Not eligible now; eligible from 2026-12-02"
-        " when informed_consent.date on 2025-12-01 becomes more than 1 years old,"
+        " when informed_consent.date on 2025-12-01 becomes more than 1 year old,"
     )

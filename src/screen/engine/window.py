@@ -468,7 +468,8 @@ def _node_changes(
         return [
             (
                 first_day_after(evidence.date, amount, unit),
-                f"{label} on {evidence.date} becomes more than {amount} {unit} old",
+                f"{label} on {evidence.date} becomes more than {amount}"
+                f" {unit if amount != 1 else unit[:-1]} old",
             )
         ]
     if isinstance(evidence, AgeFound) and evidence.birth_date is not None:
