@@ -480,6 +480,8 @@ fields:
   - {path: x, type: group, description: x}
   - {path: x.labs, type: group, description: x's own labs}
   - {path: x.labs.taken, type: date, description: when}
+  - {path: x__labs, type: group, description: more labs of x}
+  - {path: x__labs.taken, type: date, description: when}
 """
 
 
@@ -487,7 +489,8 @@ def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
     """Editors show the schema's definitions by name: a group is named after its own name,
     and a name already taken is prefixed with its parents' names, nearest first, until free
     (Labs, then KidneyGraftLabs, DonorLabs, BiopsyLabs, DonorBiopsyLabs, LivingDonorLabs);
-    taken all the way up, it is numbered (x_labs is XLabs, so x.labs is XLabs2)."""
+    taken all the way up, it is numbered (x_labs is XLabs, so x.labs is XLabs2, x__labs
+    XLabs3)."""
     import json
 
     from typer.testing import CliRunner
@@ -546,7 +549,9 @@ def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
         "X",
         "XLabs",
         "XLabs2",
+        "XLabs3",
     ]
+    assert core["description"] == "One patient's screening record."
     assert graft["title"] == core["title"] == "Patient"
     assert graft["$defs"]["XLabs2"]["description"] == "x's own labs"
     assert graft["$defs"]["DonorBiopsyLabs"]["description"] == "the biopsy's labs"
@@ -558,3 +563,30 @@ def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
     assert graft["$defs"]["LivingDonor"]["description"] == "the donor"
     assert graft["$defs"]["LivingDonorLabs"]["description"] == "the living donor's labs"
     assert graft["$defs"]["DonorLabs"]["description"] == "the donor's labs"
+
+
+def test_an_integer_field_above_a_bound_refuses_the_bound_itself(tmp_path: Path) -> None:
+    """`above: 0` on an integer (a count that must be positive): 0 is refused with its line,
+    1 is read; `max` still holds."""
+    (tmp_path / "count.dictionary.yaml").write_text(
+        'dictionary: {id: count-1, title: counts, version: "1"}\n'
+        "fields:\n"
+        "  - {path: transplants, type: integer, above: 0, max: 9, description: transplants}\n"
+    )
+    criteria_path = tmp_path / "count.yaml"
+    criteria_path.write_text(
+        "criteria_set: {id: COUNT-1, title: counts, version: '1'}\n"
+        "uses: {dictionaries: [core, count.dictionary.yaml]}\n"
+        "criteria:\n"
+        "  - {id: IN1, type: inclusion, title: t, text: t., logic: {field: transplants, op: ge,"
+        " value: 1}}\n"
+    )
+    criteria = load_criteria(criteria_path)
+    for value, verdict in ((0, "error"), (1, "eligible"), (10, "error")):
+        report = screen_file(
+            write(tmp_path, {"patient_id": "C-1", "transplants": value}), criteria, None, TODAY
+        )
+        assert report.verdict == verdict, (value, [str(p) for p in report.problems])
+        if verdict == "error":
+            assert report.problems[0].field == "transplants"
+            assert report.problems[0].line == 2
