@@ -58,11 +58,13 @@ if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
 
     @pytest.fixture(autouse=True)
     def _record_models_built_in_the_test() -> None:
-        """The record model is built once per dictionary and kept: in the mutation run it
-        would be the one built before the mutant was switched on (screen.record.model)."""
+        """The record model is built once per dictionary and kept, and its dated-result
+        models once each: in the mutation run they would be those built before the mutant was
+        switched on (screen.record.model)."""
         from screen.record import model
 
         model._MODELS.clear()
+        model._QUANTITIES.clear()
 
 
 @pytest.fixture(scope="session")

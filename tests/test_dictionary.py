@@ -552,6 +552,16 @@ def test_the_schema_names_each_group_after_its_path(tmp_path: Path) -> None:
         "XLabs3",
     ]
     assert core["description"] == "One patient's screening record."
+    # A dated result, with or without its reference range (DESTINY-Breast03 has both kinds).
+    destiny = json.loads(
+        CliRunner()
+        .invoke(app, ["schema", "--criteria", str(ROOT / "criteria" / "destiny-breast03.yaml")])
+        .stdout
+    )
+    for name in ("Quantity", "QuantityWithRange"):
+        assert destiny["$defs"][name]["description"] == "A dated result with its unit."
+    assert "uln" in destiny["$defs"]["QuantityWithRange"]["properties"]
+    assert "uln" not in destiny["$defs"]["Quantity"]["properties"]
     assert graft["title"] == core["title"] == "Patient"
     assert graft["$defs"]["XLabs2"]["description"] == "x's own labs"
     assert graft["$defs"]["DonorBiopsyLabs"]["description"] == "the biopsy's labs"
@@ -590,3 +600,35 @@ def test_an_integer_field_above_a_bound_refuses_the_bound_itself(tmp_path: Path)
         if verdict == "error":
             assert report.problems[0].field == "transplants"
             assert report.problems[0].line == 2
+
+
+def test_a_list_of_drugs_may_be_empty_and_a_single_result_is_not_a_list(tmp_path: Path) -> None:
+    """A drugs field without `min_items` takes an empty list (none taken); a quantity that is
+    not a `series` takes one dated result, not a list of them."""
+    (tmp_path / "more.dictionary.yaml").write_text(
+        'dictionary: {id: more-1, title: more, version: "1"}\n'
+        "fields:\n"
+        "  - {path: other_drugs, type: drugs, description: other drugs taken}\n"
+        '  - {path: hba1c, type: quantity, unit: "%", description: HbA1c}\n'
+    )
+    criteria_path = tmp_path / "more.yaml"
+    criteria_path.write_text(
+        "criteria_set: {id: MORE-1, title: more, version: '1'}\n"
+        "uses: {dictionaries: [core, more.dictionary.yaml]}\n"
+        "vocabulary: {classes: [x], drugs: [{name: alpha, classes: [x]}]}\n"
+        "criteria:\n"
+        "  - {id: IN1, type: inclusion, title: t, text: t., logic: {drug: other_drugs,"
+        " is: alpha}}\n"
+    )
+    criteria = load_criteria(criteria_path)
+    empty = screen_file(
+        write(tmp_path, {"patient_id": "M-1", "other_drugs": []}), criteria, None, TODAY
+    )
+    assert empty.problems == [], [str(p) for p in empty.problems]
+    assert empty.verdict == "ineligible"  # no alpha among none
+    result = {"value": 6.1, "unit": "%", "date": "2026-11-12"}
+    listed = screen_file(
+        write(tmp_path, {"patient_id": "M-2", "hba1c": [result]}), criteria, None, TODAY
+    )
+    assert listed.verdict == "error"
+    assert listed.problems[0].field == "hba1c"
