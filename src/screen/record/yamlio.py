@@ -285,15 +285,14 @@ def clip(value: object, limit: int = SHOWN_CHARS) -> str:
     anything else as YAML's flow style writes it (`[{percent: 61, date: 2026-11-10}]`, `false`),
     the way the file said it, not as Python would."""
     if isinstance(value, str):
-        shown, length = repr(value), len(value)
-    else:
-        parts: list[str] = []
-        _flow(value, parts, limit + 1)
-        shown = "".join(parts)
-        length = len(shown) if len(shown) <= limit else 0
-    if len(shown) <= limit:
-        return shown
-    return f"{shown[: limit - 1]}…" + (f"({length} characters)" if length else "")
+        shown = repr(value)
+        if len(shown) <= limit:
+            return shown
+        return f"{shown[: limit - 1]}…({len(value)} characters)"
+    parts: list[str] = []
+    _flow(value, parts, limit + 1)  # stops once past the limit: its full length is not known
+    shown = "".join(parts)
+    return shown if len(shown) <= limit else f"{shown[: limit - 1]}…"
 
 
 def _flow(value: object, parts: list[str], budget: int) -> int:
@@ -302,7 +301,7 @@ def _flow(value: object, parts: list[str], budget: int) -> int:
     if budget <= 0:
         return 0
     if isinstance(value, dict):
-        items: Sequence[Any] = list(value.items())
+        items: Any = value.items()
         opening, closing = "{", "}"
     elif isinstance(value, list | tuple):
         items, opening, closing = value, "[", "]"

@@ -27,7 +27,7 @@ from screen.engine.trace import (
     Trace,
 )
 from screen.report.reasons import fact, needs, num, unit_text
-from screen.rules.describe import describe, without_paths
+from screen.rules.describe import describe
 from screen.rules.language import AllOf, AnyOf, Compare, Not, Recent, Sum
 
 NEAR_MISS = Decimal("0.05")  # within 5% of a threshold, a retest may land on the other side
@@ -87,7 +87,7 @@ def step(trace: Trace, decided: bool = False) -> Step:
     return Step(
         kind,
         trace.truth,
-        without_paths(describe(node).sentence, node),
+        _without_paths(describe(node).sentence, node),
         found,
         _plain_evidence(trace.evidence),
         notes,
@@ -95,6 +95,19 @@ def step(trace: Trace, decided: bool = False) -> Step:
         trace.item,
         trace.entries or ((trace.item + 1,) if trace.item is not None else ()),
     )
+
+
+_PATH_FIELDS = ("field", "drug", "date", "recent", "exists", "count", "latest", "sum", "age")
+
+
+def _without_paths(sentence: str, node: Any) -> str:
+    """The rule in words, without the record's field paths in brackets: the review document
+    keeps them for the monitor; a coordinator reads the labels."""
+    for name in _PATH_FIELDS:
+        path = getattr(node, name, None)
+        if isinstance(path, str):
+            sentence = sentence.replace(f" ({path})", "")
+    return sentence
 
 
 def _tally(trace: Trace) -> str:

@@ -636,11 +636,11 @@ def shown_against(value: Decimal, threshold: Any) -> tuple[str, str]:
         except InvalidOperation:  # more digits than the context holds
             break
         if pair[0] != pair[1]:
-            return num_in_full(pair[0]), num_in_full(pair[1])
+            return _in_full(pair[0]), _in_full(pair[1])
     return format(value, "f"), format(limit, "f")
 
 
-def num_in_full(value: Decimal) -> str:
+def _in_full(value: Decimal) -> str:
     shown = format(value.normalize(), "f")
     return "0" if shown == "-0" else shown
 

@@ -101,19 +101,6 @@ def describe(node: Any) -> Outline:
     return Outline(f"({type(node).__name__})")
 
 
-_PATH_FIELDS = ("field", "drug", "date", "recent", "exists", "count", "latest", "sum", "age")
-
-
-def without_paths(sentence: str, node: Any) -> str:
-    """The rule in words, without the record's field paths in brackets: the review document
-    keeps them for the monitor; a coordinator reads the labels."""
-    for name in _PATH_FIELDS:
-        path = getattr(node, name, None)
-        if isinstance(path, str):
-            sentence = sentence.replace(f" ({path})", "")
-    return sentence
-
-
 def value_words(value: Any) -> str:
     if value is True:
         return "yes"
